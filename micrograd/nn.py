@@ -1,0 +1,227 @@
+"""Neural-network building blocks made of :class:`~micrograd.engine.Value` scalars.
+
+A neuron computes ``act(b + sum_i w_i * x_i)``.  By default the weighted sum
+is a single fused ``linear`` node (local derivatives: ``x_i`` for ``w_i``,
+``w_i`` for ``x_i``, ``1`` for ``b``), so a neuron costs two nodes instead of
+``2n + 1``.  Pass ``fused=False`` to build every ``*`` and ``+`` as its own
+node, which is what you want when drawing the graph for teaching.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from micrograd.engine import Operand, Value, linear, values
+
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Seed", "make_rng"]
+
+Seed = int | random.Random | None
+Output = Value | list[Value]
+ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
+
+
+def make_rng(seed: Seed) -> random.Random:
+    """``None`` -> Python's global ``random`` module state (so ``random.seed``
+    reproduces a model, as with the reference micrograd); an ``int`` -> a new
+    independent stream; a ``random.Random`` -> used as it is."""
+    if seed is None:
+        return random._inst  # type: ignore[attr-defined]  # the global generator
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be None, an int or a random.Random, not {type(seed).__name__!r}")
+
+
+def _check_activation(activation: str | None) -> str | None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+    return activation
+
+
+def _check_inputs(x: Sequence[Operand], nin: int, who: str) -> list[Value]:
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__!r}")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    return values(x)
+
+
+def _activate(z: Value, activation: str | None) -> Value:
+    if activation is None:
+        return z
+    if activation == "relu":
+        return z.relu()
+    if activation == "tanh":
+        return z.tanh()
+    return z.sigmoid()
+
+
+class Module:
+    """Base class: anything that owns parameters."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``(name, parameter)`` pairs with stable dotted names."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's ``grad`` to 0 (leaves accumulate otherwise)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    """``act(b + w . x)`` with ``w_i ~ U(-1, 1)`` and ``b = 0``."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str | None = "relu",
+        *,
+        seed: Seed = None,
+        fused: bool = True,
+        nonlin: bool | None = None,
+    ) -> None:
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
+            raise ValueError(f"nin must be a positive int, got {nin!r}")
+        if nonlin is not None:  # the reference micrograd's spelling
+            activation = "relu" if nonlin else None
+        self.activation = _check_activation(activation)
+        self.fused = fused
+        rng = make_rng(seed)
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def __call__(self, x: Sequence[Operand]) -> Value:
+        return self._forward(_check_inputs(x, len(self.w), "Neuron"))
+
+    def _forward(self, xs: list[Value]) -> Value:
+        if self.fused:
+            z = linear(self.w, xs, self.b)
+        else:
+            z = self.b
+            for wi, xi in zip(self.w, xs):
+                z = z + wi * xi
+        return _activate(z, self.activation)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
+
+    def __repr__(self) -> str:
+        kind = (self.activation or "linear").capitalize()
+        return f"{kind}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs.  Always returns a list."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = "relu",
+        *,
+        seed: Seed = None,
+        fused: bool = True,
+        nonlin: bool | None = None,
+    ) -> None:
+        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
+            raise ValueError(f"nout must be a positive int, got {nout!r}")
+        rng = make_rng(seed)
+        self.neurons = [Neuron(nin, activation, seed=rng, fused=fused, nonlin=nonlin) for _ in range(nout)]
+
+    @property
+    def nin(self) -> int:
+        return self.neurons[0].nin
+
+    @property
+    def nout(self) -> int:
+        return len(self.neurons)
+
+    @property
+    def activation(self) -> str | None:
+        return self.neurons[0].activation
+
+    def __call__(self, x: Sequence[Operand]) -> list[Value]:
+        xs = _check_inputs(x, self.nin, "Layer")
+        return [n._forward(xs) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()
+        ]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A stack of layers: ``MLP(2, [16, 16, 1])`` is 2 -> 16 -> 16 -> 1.
+
+    Hidden layers use ``activation``; the last layer uses ``final_activation``
+    (linear by default).  Returns one Value when the last layer has one output,
+    else a list.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | None = "relu",
+        final_activation: str | None = None,
+        *,
+        seed: Seed = None,
+        fused: bool = True,
+    ) -> None:
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.activation = _check_activation(activation)
+        self.final_activation = _check_activation(final_activation)
+        rng = make_rng(seed)
+        sizes = [nin, *nouts]
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                final_activation if i == last else activation,
+                seed=rng,
+                fused=fused,
+            )
+            for i in range(len(nouts))
+        ]
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    @property
+    def nouts(self) -> list[int]:
+        return [layer.nout for layer in self.layers]
+
+    def __call__(self, x: Sequence[Operand]) -> Output:
+        out: list[Value] = _check_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            out = [n._forward(out) for n in layer.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin} -> {self.nouts}, activation={self.activation!r}, "
+            f"final_activation={self.final_activation!r})"
+        )
