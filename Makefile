@@ -43,7 +43,7 @@ lint: $(VENV)/.test
 	$(VENV)/bin/mypy micrograd
 
 test: $(VENV)/.test system-dot system-chromium lint
-	$(PY) -m pytest -n 2 tests
+	$(PY) -m pytest -n 2 tests --nbmake notebooks
 
 notebooks: $(VENV)/.test system-dot
 	$(PY) scripts/run_notebooks.py
