@@ -208,13 +208,13 @@ def _neg_rule(out: Value, g: float) -> None:
 
 def _pow_const_rule(n: float, out: Value, g: float) -> None:
     (a,) = out._prev
-    a.grad += g * n * _pow_or_inf(a.data, n - 1)
+    a.grad += g * _pow_base_derivative(a.data, n)
 
 
 def _pow_rule(out: Value, g: float) -> None:
     a, b = out._prev
     x, y = a.data, b.data
-    a.grad += g * y * _pow_or_inf(x, y - 1)
+    a.grad += g * _pow_base_derivative(x, y)
     # d(x**y)/dy = x**y * ln(x); PyTorch's convention gives 0 at x == 0 (y >= 0)
     # and NaN for a negative base, where ln is undefined.
     if x > 0:
@@ -226,7 +226,9 @@ def _pow_rule(out: Value, g: float) -> None:
 
 
 def _relu_rule(out: Value, g: float) -> None:
-    if out.data > 0:
+    # "not <= 0" rather than "> 0" so that a NaN input passes its gradient
+    # through, exactly like PyTorch's threshold_backward.
+    if not out.data <= 0:
         out._prev[0].grad += g
 
 
@@ -268,15 +270,21 @@ def _linear_rule(out: Value, g: float) -> None:
         x.grad += g * w.data
 
 
-def _pow_or_inf(x: float, p: float) -> float:
-    """x ** p for the backward pass: 0 ** negative is +-inf there, as in
-    PyTorch, because the forward value itself was well defined."""
+def _pow_base_derivative(x: float, y: float) -> float:
+    """d(x**y)/dx = y * x**(y-1), with PyTorch's conventions where the formula
+    breaks down although the forward value was fine: exactly 0 when y == 0
+    (x**0 is the constant 1, even at x == 0 where 0 * inf would give NaN), and
+    +-inf where x**(y-1) divides by zero or overflows (e.g. 0 ** 0.5, or
+    1e-300 ** -1 whose derivative -1e600 is beyond float range)."""
+    if y == 0:
+        return 0.0
     try:
-        result: float = x**p
-    except ZeroDivisionError:
+        power: float = x ** (y - 1)
+    except (ZeroDivisionError, OverflowError):
+        p = y - 1
         odd = float(p).is_integer() and int(p) % 2 == 1
-        return math.copysign(math.inf, x) if odd else math.inf
-    return result
+        power = math.copysign(math.inf, x) if odd else math.inf
+    return y * power
 
 
 def _checked_pow(x: float, y: float) -> float:
