@@ -1,0 +1,296 @@
+"""Draw a computation graph with Graphviz.
+
+Every :class:`~micrograd.engine.Value` becomes a record box
+``label | data | grad``; every operation becomes a small oval (``+``, ``*``,
+``**2``, ``relu``, ``linear``, ...) with an arrow from each operand into it
+and one arrow from it to its result.  So an arrow ``a -> (*) -> c`` reads
+"c = a * ...", and backward() sends gradients against the arrows.
+
+Node ids come from the topological order (``v0``, ``v1``, ...), never from
+``id()``, so drawing the same expression twice gives byte-identical DOT.
+
+Importing this module also gives :class:`Value` a ``_repr_svg_`` method, so a
+Value displays as its graph in Jupyter.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import graphviz
+
+from micrograd.engine import Value, topological_order
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "INSTALL_HINT",
+    "GraphvizNotFoundError",
+    "Highlight",
+    "atomic_write",
+    "draw_dot",
+    "format_number",
+    "node_names",
+    "save_svg",
+]
+
+DEFAULT_MAX_NODES = 500
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found on PATH, so the graph cannot be rendered "
+    "(its DOT text is still available as `.source`). Install graphviz: `make demo` and "
+    "`make test` do it for you (apt-get install graphviz); otherwise run "
+    "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
+    "`conda install graphviz`, then check with `dot -V`."
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Rendering needs Graphviz's ``dot`` executable and it is not installed."""
+
+
+class Highlight(Protocol):
+    """What ``draw_dot(highlight=...)`` needs from a backward step
+    (:class:`micrograd.trace.Step` provides it): the edge ``parent <- child``
+    by its position in ``child._prev``, and every node's gradient as it
+    stands right after the step."""
+
+    @property
+    def child(self) -> Value: ...
+
+    @property
+    def parent(self) -> Value: ...
+
+    @property
+    def parent_index(self) -> int: ...
+
+    def grads(self) -> Mapping[Value, float]: ...
+
+
+def format_number(x: float, precision: int = 4) -> str:
+    """``x`` with ``precision`` significant digits and no trailing zeros
+    (6.0 -> '6', 0.123456 -> '0.1235')."""
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    text = f"{x:.{precision}g}"
+    return "0" if text == "-0" else text
+
+
+def node_names(order: list[Value]) -> dict[Value, str]:
+    """A readable name per node: its label, else ``v<i>`` with ``i`` its
+    position in ``order`` (the same id the drawing uses)."""
+    return {node: node.label or f"v{i}" for i, node in enumerate(order)}
+
+
+def _record_text(text: str) -> str:
+    # Characters that structure a record label must be escaped to be shown.
+    for ch in "\\{}|<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _check_precision(precision: int) -> int:
+    if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be an int between 1 and 17, got {precision!r}")
+    return precision
+
+
+def draw_dot(
+    root: Value,
+    format: str = "svg",
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    highlight: Highlight | None = None,
+    *,
+    precision: int = 4,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    expand_linear: bool = False,
+    show_names: bool = False,
+) -> Any:
+    """The graph of everything ``root`` depends on, as a ``graphviz.Digraph``.
+
+    Args:
+        root: the output node.
+        format: output format used by ``.render()`` / ``.pipe()`` (``svg``, ``png``...).
+        rankdir: ``LR`` (inputs on the left) or ``TB``, ``RL``, ``BT``.
+        show_grad: include each node's ``grad`` in its box.
+        highlight: a backward step (see :func:`micrograd.trace.backward_steps`):
+            its edge and both end nodes are drawn in red, and the grads shown
+            are those right after that step instead of the nodes' ``.grad``.
+        precision: significant digits of data and grad.
+        max_nodes: refuse (``ValueError``) graphs with more Value nodes than
+            this, because ``dot`` takes minutes on thousands of nodes.
+        expand_linear: draw each fused ``linear`` node (``b + sum_i w_i x_i``)
+            as the elementary ``*`` and ``+`` it stands for; each product box
+            shows ``w_i * x_i`` and the grad it would get (the same as the sum's,
+            since d(sum)/d(term) = 1).
+        show_names: give unlabelled nodes their generated name (``v3``) so
+            they can be matched with a step table.
+
+    Returns:
+        A ``graphviz.Digraph``; ``.source`` is the DOT text (no ``dot``
+        needed); ``.render()``, ``.pipe()`` and Jupyter display need ``dot``
+        and raise :class:`GraphvizNotFoundError` with install instructions if
+        it is missing.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot expects a Value, got {type(root).__name__!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
+    _check_precision(precision)
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    order = topological_order(root)
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order)} Value nodes, more than max_nodes={max_nodes}; Graphviz "
+            "would take very long to lay it out. Pass max_nodes=" + str(len(order)) + " to draw it "
+            "anyway, draw a smaller sub-expression, or build the model with fused=True so each "
+            "neuron's weighted sum is one 'linear' node."
+        )
+    grads: Mapping[Value, float] | None = highlight.grads() if highlight is not None else None
+    index = {node: i for i, node in enumerate(order)}
+    names = node_names(order)
+
+    def fmt(x: float) -> str:
+        return format_number(x, precision)
+
+    def grad_of(node: Value) -> float:
+        return grads.get(node, 0.0) if grads is not None else node.grad
+
+    def box(node_id: str, title: str, data: float, grad: float, hot: bool) -> None:
+        fields = [_record_text(title)] if title else []
+        fields.append(f"data {fmt(data)}")
+        if show_grad:
+            fields.append(f"grad {fmt(grad)}")
+        attrs = {"id": node_id, "label": "{ " + " | ".join(fields) + " }", "shape": "record"}
+        if hot:
+            attrs.update(color="#d62728", penwidth="2.5")
+        dot.node(node_id, **attrs)
+
+    def op_node(node_id: str, label: str, hot: bool) -> None:
+        attrs = {"id": node_id, "label": _record_text(label), "shape": "ellipse"}
+        if hot:
+            attrs.update(color="#d62728", penwidth="2.5", fontcolor="#d62728")
+        dot.node(node_id, **attrs)
+
+    def edge(tail: str, head: str, edge_id: str, hot: bool) -> None:
+        attrs = {"id": edge_id}
+        if hot:
+            attrs.update(color="#d62728", penwidth="2.5")
+        dot.edge(tail, head, **attrs)
+
+    hot_child = highlight.child if highlight is not None else None
+    hot_parent = highlight.parent if highlight is not None else None
+    hot_k = highlight.parent_index if highlight is not None else -1
+
+    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
+    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("edge", arrowsize="0.7")
+    for node in order:
+        i = index[node]
+        vid = f"v{i}"
+        title = node.label or (names[node] if show_names else "")
+        box(vid, title, node.data, grad_of(node), node is hot_child or node is hot_parent)
+        if not node._prev:
+            continue
+        this_step = node is hot_child
+        oid = f"{vid}_op"
+        if expand_linear and node._op == "linear":
+            prev = node._prev
+            n = len(prev) >> 1
+            op_node(oid, "+", this_step and hot_k == 0)
+            edge(f"v{index[prev[0]]}", oid, f"e{index[prev[0]]}_{i}_0", this_step and hot_k == 0)
+            for t in range(1, n + 1):
+                w, x = prev[t], prev[t + n]
+                hot_term = this_step and hot_k in (t, t + n)
+                pid = f"{vid}_p{t}"
+                box(pid, "", w.data * x.data, grad_of(node), hot_term)
+                op_node(f"{pid}_op", "*", hot_term)
+                edge(f"v{index[w]}", f"{pid}_op", f"e{index[w]}_{i}_{t}", this_step and hot_k == t)
+                edge(f"v{index[x]}", f"{pid}_op", f"e{index[x]}_{i}_{t + n}", this_step and hot_k == t + n)
+                edge(f"{pid}_op", pid, f"{pid}_out", False)
+                edge(pid, oid, f"{pid}_e", hot_term)
+        else:
+            op_node(oid, node._op, this_step)
+            for k, parent in enumerate(node._prev):
+                edge(f"v{index[parent]}", oid, f"e{index[parent]}_{i}_{k}", this_step and k == hot_k)
+        edge(oid, vid, f"{vid}_out", this_step)
+    _install_friendly_errors(dot)
+    return dot
+
+
+def _friendly(method: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFoundError(INSTALL_HINT) from None
+
+    call.__doc__ = method.__doc__
+    return call
+
+
+def _install_friendly_errors(dot: Any) -> None:
+    """Make ``render``/``pipe``/``view`` on this Digraph raise
+    :class:`GraphvizNotFoundError` (with install instructions) instead of a
+    bare ``ExecutableNotFound``.  Jupyter's display goes through ``pipe``."""
+    # Wrapping the bound methods of this one object (rather than subclassing
+    # Digraph) keeps the return type a plain graphviz.Digraph.
+    dot.render = _friendly(dot.render)
+    dot.pipe = _friendly(dot.pipe)
+    dot.view = _friendly(dot.view)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder,
+    fsync and ``os.replace``: readers see the old file or the new one, never
+    half a file.  Creates missing parent folders."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def render_svg(root: Value, **kwargs: Any) -> str:
+    """The SVG text of ``draw_dot(root, **kwargs)`` (needs ``dot``)."""
+    svg: str = draw_dot(root, format="svg", **kwargs).pipe(format="svg", encoding="utf-8")
+    return svg
+
+
+def save_svg(root: Value, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Render ``root``'s graph to an SVG file at ``path`` (written atomically);
+    keyword arguments go to :func:`draw_dot`.  Returns the path."""
+    return atomic_write(path, render_svg(root, **kwargs))
+
+
+def _value_repr_svg(self: Value) -> str | None:
+    """Jupyter display: the graph of this Value as SVG.  A graph too large to
+    lay out quickly, or a missing ``dot``, falls back to the text repr with a
+    warning instead of hanging or failing the cell."""
+    try:
+        return render_svg(self)
+    except (ValueError, GraphvizNotFoundError) as exc:
+        warnings.warn(str(exc), RuntimeWarning, stacklevel=2)
+        return None
+
+
+# Attach the Jupyter hook here so that engine.py never imports graphviz.
+# (setattr with a name: Value's static type deliberately has no such method.)
+_REPR_SVG = "_repr_svg_"
+setattr(Value, _REPR_SVG, _value_repr_svg)
