@@ -478,20 +478,26 @@ class Value:
         """
         seed = _as_float(grad, "backward(grad=...)")
         order = topological_order(self)
+        # Like PyTorch, a pass first sums each leaf's gradient on its own and
+        # only then adds it to what the leaf already held: old + (c1 + c2), not
+        # ((old + c1) + c2).  So two calls give exactly twice one call.
+        held: list[tuple[Value, float]] = []
         for node in order:
-            if node._backward is not None:
-                node.grad = 0.0
-        if self._backward is None:
-            self.grad += seed
-        else:
-            self.grad = seed
-        if _anomaly:
-            _backward_checked(order)
-            return
-        for node in reversed(order):
-            rule = node._backward
-            if rule is not None:
-                rule(node, node.grad)
+            if node._backward is None and node.grad:
+                held.append((node, node.grad))
+            node.grad = 0.0
+        self.grad = seed
+        try:
+            if _anomaly:
+                _backward_checked(order)
+            else:
+                for node in reversed(order):
+                    rule = node._backward
+                    if rule is not None:
+                        rule(node, node.grad)
+        finally:
+            for node, old in held:
+                node.grad += old
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

@@ -9,6 +9,7 @@ test states the math it checks.
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 import sys
 import time
@@ -427,6 +428,21 @@ def test_leaves_accumulate_and_interior_nodes_hold_latest_pass() -> None:
     a.grad = b.grad = 0.0
     d.backward()
     assert (a.grad, b.grad) == first[:2]
+
+
+def test_second_backward_gives_exactly_twice_with_many_contributions() -> None:
+    # A leaf reached along several paths: PyTorch sums the pass first and adds
+    # the sum once (old + (c1 + c2 + ...)), so the second call gives exactly
+    # 2x.  Adding each contribution into the old grad would round differently
+    # for some orders of 0.1, 0.2, 0.7, 0.3.
+    for perm in itertools.permutations([0.1, 0.2, 0.7, 0.3]):
+        a = Value(1.0)
+        f = sum((c * a for c in perm), Value(0.0))
+        f.backward()
+        once = a.grad
+        assert once == pytest.approx(1.3, rel=1e-15)
+        f.backward()
+        assert a.grad == 2 * once, perm
 
 
 def test_backward_seed_scales_gradients() -> None:
