@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 COMMANDS = {
     "demo": ("micrograd.demo", "train a classifier and write plots, a checkpoint and a graph"),
+    "graph": ("micrograd.stepper", "render a worked example's graph and a step-through backward page"),
 }
 
 

@@ -111,6 +111,7 @@ def draw_dot(
     max_nodes: int = DEFAULT_MAX_NODES,
     expand_linear: bool = False,
     show_names: bool = False,
+    grads: Mapping[Value, float] | None = None,
 ) -> Any:
     """The graph of everything ``root`` depends on, as a ``graphviz.Digraph``.
 
@@ -131,6 +132,8 @@ def draw_dot(
             since d(sum)/d(term) = 1).
         show_names: give unlabelled nodes their generated name (``v3``) so
             they can be matched with a step table.
+        grads: show these gradients (node -> grad; missing nodes show 0)
+            instead of ``.grad``; ``highlight`` takes precedence.
 
     Returns:
         A ``graphviz.Digraph``; ``.source`` is the DOT text (no ``dot``
@@ -153,7 +156,8 @@ def draw_dot(
             "anyway, draw a smaller sub-expression, or build the model with fused=True so each "
             "neuron's weighted sum is one 'linear' node."
         )
-    grads: Mapping[Value, float] | None = highlight.grads() if highlight is not None else None
+    if highlight is not None:
+        grads = highlight.grads()
     index = {node: i for i, node in enumerate(order)}
     names = node_names(order)
 
@@ -260,11 +264,19 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates the file 0600; give it the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def render_svg(root: Value, **kwargs: Any) -> str:
