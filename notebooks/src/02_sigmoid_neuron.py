@@ -18,9 +18,17 @@
 # %%
 import math
 
+from IPython.display import SVG, display
+
 from micrograd.engine import Value
 from micrograd.graph import draw_dot
 from micrograd.nn import Neuron
+
+
+def show_graph(root: Value, **options) -> None:
+    """Display draw_dot(root, **options) as inline SVG."""
+    # Wrapping the SVG text in IPython's SVG keeps the stored plain-text fallback free of memory addresses.
+    display(SVG(draw_dot(root, **options).pipe(format="svg", encoding="utf-8")))
 
 # %% [markdown]
 # ## The setup
@@ -167,7 +175,7 @@ for i in range(3):
 # multiplication hands it to its weight scaled by the *other* factor, the input.
 
 # %%
-draw_dot(a)
+show_graph(a)
 
 # %% [markdown]
 # ## The same neuron from `micrograd.nn`
