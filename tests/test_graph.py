@@ -1,0 +1,254 @@
+"""Graph rendering: the worked example's nodes and values, DOT determinism,
+valid SVG with the right numbers, the node limit, a missing ``dot``, the
+fused-linear expansion and per-step highlighting."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from micrograd.engine import Value, linear, topological_order
+from micrograd.examples import build_example, worked_example
+from micrograd.graph import (
+    GraphvizNotFoundError,
+    draw_dot,
+    format_number,
+    node_names,
+    render_svg,
+    save_svg,
+)
+from micrograd.nn import Neuron
+from micrograd.trace import backward_steps
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    assert root.tag == f"{SVG_NS}svg"
+    return ["".join(t.itertext()) for t in root.iter(f"{SVG_NS}text")]
+
+
+def records(source: str) -> dict[str, str]:
+    """node id -> record label, parsed from DOT text."""
+    return dict(re.findall(r'^\s*(v\d+) \[label="\{ (.*?) \}"', source, flags=re.M))
+
+
+def test_worked_example_forward_and_backward_values() -> None:
+    ex = worked_example()
+    assert (ex.a1.data, ex.z2.data, ex.y_hat.data, ex.L.data) == (6.0, 3.0, 3.0, 2.0)
+    ex.L.backward()
+    assert ex.m2.grad == 12.0
+    assert ex.m1.grad == 2.0
+    assert ex.y_hat.grad == 2.0  # dL/dy_hat = y_hat - y
+
+
+def test_worked_example_graph_has_exactly_the_expected_nodes() -> None:
+    ex = worked_example()
+    ex.L.backward()
+    order = topological_order(ex.L)
+    labelled = {n.label: n for n in order if n.label}
+    assert set(labelled) == {"x", "y", "m1", "m2", "a1", "z2", "y_hat", "L"}
+    # Three unlabelled nodes: y_hat - y, its square, and the lifted constant 0.5.
+    unlabelled = sorted((n._op, n.data) for n in order if not n.label)
+    assert unlabelled == [("", 0.5), ("**2", 4.0), ("-", 2.0)]
+    ops = {n.label: n._op for n in order if n.label and n._prev}
+    assert ops == {"a1": "*", "z2": "*", "y_hat": "relu", "L": "*"}
+
+    source = draw_dot(ex.L).source
+    recs = records(source)
+    assert len(recs) == 11
+    expected = {
+        "x | data 2 | grad 3",
+        "y | data 1 | grad -2",
+        "m1 | data 3 | grad 2",
+        "m2 | data 0.5 | grad 12",
+        "a1 | data 6 | grad 1",
+        "z2 | data 3 | grad 2",
+        "y_hat | data 3 | grad 2",
+        "L | data 2 | grad 1",
+        "data 2 | grad 2",
+        "data 4 | grad 0.5",
+        "data 0.5 | grad 4",
+    }
+    assert set(recs.values()) == expected
+    op_labels = sorted(re.findall(r'^\s*v\d+_op \[label="?([^" ]+)"? ', source, flags=re.M))
+    assert op_labels == sorted(["*", "*", "relu", "-", "**2", "*"])
+    # One edge per operand plus one from each op node to its result.
+    assert source.count("->") == sum(len(n._prev) for n in order) + 6
+
+
+def test_node_ids_are_stable_and_dot_is_byte_identical() -> None:
+    first = worked_example()
+    second = worked_example()
+    assert draw_dot(first.L).source == draw_dot(second.L).source
+    assert draw_dot(first.L).source == draw_dot(first.L).source
+    assert "v0" in draw_dot(first.L).source
+    assert str(id(first.L)) not in draw_dot(first.L).source
+
+
+def test_rendered_svg_is_valid_and_contains_the_numbers(tmp_path: Path) -> None:
+    ex = worked_example()
+    ex.L.backward()
+    texts = svg_texts(render_svg(ex.L))
+    for expected in ["data 6", "data 3", "data 2", "grad 12", "grad 2", "a1", "z2", "y_hat", "L"]:
+        assert expected in texts, expected
+    saved = save_svg(ex.L, tmp_path / "sub" / "g.svg")
+    assert saved == tmp_path / "sub" / "g.svg"
+    assert "grad 12" in svg_texts(saved.read_text(encoding="utf-8"))
+    assert not list(saved.parent.glob("*.tmp"))
+    out = draw_dot(ex.L).render(tmp_path / "rendered")
+    assert Path(out).suffix == ".svg"
+    assert "data 0.5" in svg_texts(Path(out).read_text(encoding="utf-8"))
+
+
+def test_value_displays_inline_as_svg() -> None:
+    ex = worked_example()
+    svg = ex.L._repr_svg_()  # type: ignore[attr-defined]
+    assert isinstance(svg, str)
+    assert "data 2" in svg_texts(svg)
+    bundle = draw_dot(ex.L)._repr_mimebundle_()
+    assert "image/svg+xml" in bundle
+
+
+def test_precision_and_options() -> None:
+    a = Value(1 / 3, label="a")
+    b = a * 3
+    assert "data 0.3333" in draw_dot(b).source
+    assert "data 0.33 " in draw_dot(b, precision=2).source
+    assert "grad" not in draw_dot(b, show_grad=False).source
+    assert "rankdir=TB" in draw_dot(b, rankdir="TB").source
+    assert draw_dot(b, format="png").format == "png"
+    assert format_number(12.0) == "12"
+    assert format_number(-0.0) == "0"
+    assert format_number(float("nan")) == "nan"
+    assert format_number(123456.0) == "1.235e+05"
+
+
+def test_bad_arguments_raise_clear_errors() -> None:
+    with pytest.raises(TypeError, match="Value"):
+        draw_dot(3.0)  # type: ignore[arg-type]
+    v = Value(1.0)
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(v, rankdir="XY")
+    with pytest.raises(ValueError, match="precision"):
+        draw_dot(v, precision=0)
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_dot(v, max_nodes=0)
+
+
+def test_record_special_characters_are_shown_literally() -> None:
+    a = Value(1.0, label="a|b{c}<d>")
+    svg = render_svg(a * 2)
+    assert "a|b{c}<d>" in svg_texts(svg)
+
+
+def test_large_graph_raises_instead_of_hanging() -> None:
+    x = Value(1.0, label="x")
+    acc = x
+    for _ in range(300):
+        acc = acc + x  # 300 ops + 300 constants... here x is reused: 301 nodes
+    with pytest.raises(ValueError, match=r"max_nodes=.*301") as info:
+        draw_dot(acc, max_nodes=300)
+    assert "fused" in str(info.value)
+    assert draw_dot(acc, max_nodes=301).source.count("shape=record") == 301
+    big = x
+    for _ in range(600):
+        big = big * 1.0
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_dot(big)
+
+
+def _hide_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def test_missing_dot_keeps_source_and_explains_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ex = worked_example()
+    _hide_dot(monkeypatch, tmp_path)
+    graph = draw_dot(ex.L)
+    assert "y_hat | data 3" in graph.source
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz") as info:
+        graph.render(tmp_path / "g")
+    assert "make" in str(info.value)
+    assert "`.source`" in str(info.value)
+    with pytest.raises(GraphvizNotFoundError):
+        graph.pipe(format="svg")
+    with pytest.raises(GraphvizNotFoundError):
+        save_svg(ex.L, tmp_path / "g.svg")
+    assert not (tmp_path / "g.svg").exists()
+    with pytest.warns(RuntimeWarning, match="apt-get install graphviz"):
+        assert ex.L._repr_svg_() is None  # type: ignore[attr-defined]
+
+
+def test_fused_linear_is_one_op_node_and_can_be_expanded() -> None:
+    n = Neuron(3, activation="tanh", seed=1)
+    xs = [Value(v, label=f"x{i}") for i, v in enumerate([0.5, -1.0, 2.0])]
+    out = n(xs)
+    out.backward()
+    plain = draw_dot(out).source
+    assert re.search(r"v\d+_op \[label=linear", plain)
+    assert plain.count('label="*"') == 0
+    expanded = draw_dot(out, expand_linear=True).source
+    assert expanded.count('label="*"') == 3
+    assert expanded.count('label="+"') == 1
+    assert "linear" not in expanded
+    # Each product box shows w_i * x_i and the linear node's gradient.
+    z = out._prev[0]
+    for w, x in zip(n.w, xs):
+        assert f"data {format_number(w.data * x.data)} | grad {format_number(z.grad)}" in expanded
+    # Same values in the rendered picture.
+    assert f"data {format_number(n.w[0].data * 0.5)}" in svg_texts(render_svg(out, expand_linear=True))
+
+
+def test_highlight_marks_the_step_edge_and_shows_grads_so_far() -> None:
+    ex = worked_example()
+    trace = backward_steps(ex.L)
+    step = next(s for s in trace if s.parent is ex.m2)
+    source = draw_dot(ex.L, highlight=step).source
+    order = topological_order(ex.L)
+    p, c = order.index(ex.m2), order.index(ex.z2)
+    edge_line = next(
+        line for line in source.splitlines() if f"[id=e{p}_{c}_0" in line or f"id=e{p}_{c}_0 " in line
+    )
+    assert "#d62728" in edge_line
+    recs = records(source)
+    assert recs[f"v{p}"] == "m2 | data 0.5 | grad 12"
+    # m1 is processed later, so its grad is still 0 at this step.
+    assert recs[f"v{order.index(ex.m1)}"] == "m1 | data 3 | grad 0"
+    assert ex.m2.grad == 0.0  # drawing a step changes no real gradient
+    red_nodes = re.findall(r"^\s*(v\d+(?:_op)?) \[.*#d62728", source, flags=re.M)
+    assert sorted(red_nodes) == sorted([f"v{p}", f"v{c}", f"v{c}_op"])
+    # Highlighting works on the expanded drawing of a fused neuron too.
+    n = Neuron(2, seed=3)
+    out = n([Value(1.0), Value(2.0)])
+    s = backward_steps(out)[2]
+    assert "#d62728" in draw_dot(out, highlight=s, expand_linear=True).source
+
+
+def test_node_names_prefer_labels() -> None:
+    ex = worked_example()
+    order = topological_order(ex.L)
+    names = node_names(order)
+    assert names[ex.a1] == "a1"
+    unnamed = [names[n] for n in order if not n.label]
+    assert all(re.fullmatch(r"v\d+", name) for name in unnamed)
+    assert "v" + str(order.index(ex.L._prev[1])) in unnamed
+
+
+def test_examples_build_and_draw() -> None:
+    for name in ["worked", "neuron", "mlp", "mlp-unfused"]:
+        root = build_example(name)
+        assert draw_dot(root).source.count("shape=record") == len(topological_order(root))
+    with pytest.raises(ValueError, match="unknown example"):
+        build_example("nope")
+    # Linear with constants mixed in still draws.
+    v = linear([Value(1.0)], [2.0], Value(0.5))
+    assert "label=linear" in draw_dot(v).source
