@@ -10,7 +10,7 @@ node, which is what you want when drawing the graph for teaching.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from micrograd.engine import Operand, Value, linear, values
 
@@ -40,12 +40,14 @@ def _check_activation(activation: str | None) -> str | None:
     return activation
 
 
-def _check_inputs(x: Sequence[Operand], nin: int, who: str) -> list[Value]:
-    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+def _check_inputs(x: Iterable[Operand], nin: int, who: str) -> list[Value]:
+    # Any iterable of numbers is accepted (a list, a tuple, a numpy row such as X[i]).
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
         raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__!r}")
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    return values(x)
+    xs = values(x)
+    if len(xs) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(xs)}")
+    return xs
 
 
 def _activate(z: Value, activation: str | None) -> Value:
