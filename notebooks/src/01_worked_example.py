@@ -231,11 +231,11 @@ def train_torch(lr: float, steps: int) -> list[float]:
 
 
 n_steps = 10
-curves = {}
+curves, torch_curves = {}, {}
 for lr in (0.1, 0.02):
     ours, theirs = train_micrograd(lr, n_steps), train_torch(lr, n_steps)
     assert max(abs(a - b) for a, b in zip(ours, theirs)) < 1e-12
-    curves[lr] = ours
+    curves[lr], torch_curves[lr] = ours, theirs
     print(f"lr {lr:<4}: " + " ".join(f"{v:.4f}" for v in ours))
 
 assert curves[0.1][0] == 2.0 and all(v == 0.5 for v in curves[0.1][1:])  # stuck: dead ReLU
@@ -245,11 +245,12 @@ assert curves[0.02][-1] < 1e-3
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))
 for lr, losses in curves.items():
-    ax.plot(range(n_steps), losses, marker="o", label=f"learning rate {lr}")
+    ax.plot(range(n_steps), losses, marker="o", label=f"micrograd, learning rate {lr}")
+    ax.plot(range(n_steps), torch_curves[lr], "k+", markersize=10, label=f"PyTorch, learning rate {lr}")
 ax.set_xlabel("step")
 ax.set_ylabel("loss L (before the step)")
 ax.set_yscale("log")
-ax.set_title("Worked example: the same curves in micrograd and PyTorch")
+ax.set_title("Worked example: training continues")
 ax.legend()
 fig.tight_layout()
 plt.show()
