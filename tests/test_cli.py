@@ -1,0 +1,55 @@
+"""Smoke tests for the command line, run as a user would: a subprocess with
+this interpreter (the virtualenv's python), in a scratch directory so that
+anything the demo writes lands there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "micrograd", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_the_demo_command(tmp_path: Path) -> None:
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "usage: python -m micrograd" in result.stdout
+    assert "demo" in result.stdout
+
+
+def test_demo_help(tmp_path: Path) -> None:
+    result = run_cli("demo", "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "--steps" in result.stdout
+
+
+def test_demo_runs_a_few_steps(tmp_path: Path) -> None:
+    result = run_cli("demo", "--steps", "3", cwd=tmp_path)
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert "loss" in (result.stdout + result.stderr).lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_or_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
+    for args in ((), ("no-such-command",)):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2
+        assert "usage:" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_demo_rejects_zero_steps(tmp_path: Path) -> None:
+    result = run_cli("demo", "--steps", "0", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "steps" in result.stderr
+    assert "Traceback" not in result.stderr
