@@ -1,11 +1,28 @@
-"""Small synthetic data sets, made locally with numpy from a seed (no downloads)."""
+"""Small data sets, made locally with numpy from a seed (no downloads).
+
+Every generator returns ``X`` (float64, shape ``(n, features)``) and integer
+class labels ``y`` (shape ``(n,)``, values ``0 .. classes-1``) and is fully
+determined by its ``seed``.
+
+* :func:`make_moons` -- two interleaving half circles (binary).
+* :func:`make_blobs` -- Gaussian clusters around random centres.
+* :func:`xor` -- the four quadrants, labelled by the sign of ``x0 * x1``.
+* :func:`spiral` -- ``classes`` interleaved spiral arms (3 by default), the
+  multi-class example for softmax cross-entropy.
+* :func:`load_digits` -- scikit-learn's bundled 8x8 digits (the optional
+  ``digits`` extra; the data ships inside scikit-learn, nothing is downloaded).
+* :func:`train_test_split` -- a seeded, optionally stratified split.
+"""
 
 from __future__ import annotations
+
+import math
+import numbers
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["make_moons"]
+__all__ = ["load_digits", "make_blobs", "make_moons", "spiral", "train_test_split", "xor"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -16,9 +33,11 @@ def _check_n(n: int, minimum: int = 2) -> None:
         raise ValueError(f"n must be an int >= {minimum}, got {n!r}")
 
 
-def _check_noise(noise: float) -> None:
-    if not noise >= 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+def _check_noise(noise: float, name: str = "noise") -> None:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"{name} must be a number, not {type(noise).__name__!r}")
+    if not 0 <= noise < math.inf:
+        raise ValueError(f"{name} must be a finite number >= 0, got {noise!r}")
 
 
 def make_moons(
@@ -51,3 +70,156 @@ def make_moons(
     if noise > 0:
         X = X + rng.normal(scale=noise, size=X.shape)
     return X.astype(np.float64), y
+
+
+def make_blobs(
+    n: int = 100,
+    centers: int = 3,
+    std: float = 1.0,
+    seed: int | None = 0,
+    n_features: int = 2,
+    box: tuple[float, float] = (-10.0, 10.0),
+) -> tuple[FloatArray, IntArray]:
+    """``centers`` isotropic Gaussian clusters (standard deviation ``std``).
+
+    Centres are uniform in ``box`` along every axis; points are dealt to the
+    clusters as evenly as possible (the first ``n % centers`` get one more)
+    and returned in random order.  Label ``k`` means "drawn around centre k".
+    """
+    _check_n(n)
+    _check_count(centers, "centers", 1)
+    _check_count(n_features, "n_features", 1)
+    _check_noise(std, "std")
+    low, high = (float(b) for b in box)
+    if not low < high:
+        raise ValueError(f"box must be (low, high) with low < high, got {box!r}")
+    rng = np.random.default_rng(seed)
+    middle = rng.uniform(low, high, size=(centers, n_features))
+    y = np.arange(n, dtype=np.int64) % centers
+    rng.shuffle(y)
+    X = middle[y] + rng.normal(scale=std, size=(n, n_features))
+    return X.astype(np.float64), y
+
+
+def xor(
+    n: int = 100, noise: float = 0.0, seed: int | None = 0, margin: float = 0.1
+) -> tuple[FloatArray, IntArray]:
+    """Points in ``[-1, 1]^2`` with label 1 where ``x0 * x1 < 0`` (the XOR of the signs).
+
+    Each coordinate is at least ``margin`` away from 0 before Gaussian
+    ``noise`` is added, so with ``noise=0`` the classes are separable.
+    Not linearly separable: the smallest MLP that fits it has one hidden layer.
+    """
+    _check_n(n)
+    _check_noise(noise)
+    if not 0.0 <= margin < 1.0:
+        raise ValueError(f"margin must be in [0, 1), got {margin!r}")
+    rng = np.random.default_rng(seed)
+    magnitude = rng.uniform(margin, 1.0, size=(n, 2))
+    sign = rng.choice(np.array([-1.0, 1.0]), size=(n, 2))
+    clean = magnitude * sign
+    y = (clean[:, 0] * clean[:, 1] < 0).astype(np.int64)
+    X = clean + rng.normal(scale=noise, size=clean.shape) if noise > 0 else clean
+    return X.astype(np.float64), y
+
+
+def spiral(
+    n: int = 150, classes: int = 3, noise: float = 0.2, seed: int | None = 0
+) -> tuple[FloatArray, IntArray]:
+    """``classes`` spiral arms (the CS231n toy problem), ``n`` points in total.
+
+    Arm ``k`` has radius ``r`` evenly spaced in ``[0, 1]`` and angle
+    ``4 k + 4 r`` radians plus Gaussian noise of ``noise`` radians; a point is
+    ``(r sin angle, r cos angle)``.  Points are returned in random order.
+    """
+    _check_n(n, minimum=2)
+    _check_count(classes, "classes", 2)
+    _check_noise(noise)
+    if n < classes:
+        raise ValueError(f"n must be >= classes ({classes}), got {n}")
+    rng = np.random.default_rng(seed)
+    parts_X, parts_y = [], []
+    for k in range(classes):
+        count = n // classes + (1 if k < n % classes else 0)
+        r = np.linspace(0.0, 1.0, count)
+        angle = 4.0 * k + 4.0 * r + rng.normal(scale=noise, size=count)
+        parts_X.append(np.column_stack([r * np.sin(angle), r * np.cos(angle)]))
+        parts_y.append(np.full(count, k, dtype=np.int64))
+    X, y = np.vstack(parts_X), np.concatenate(parts_y)
+    order = rng.permutation(n)
+    return X[order].astype(np.float64), y[order]
+
+
+DIGITS_HINT = (
+    "load_digits needs scikit-learn, which ships the 8x8 digits data set; install it with "
+    "`pip install 'micrograd[digits]'` (or `pip install scikit-learn`)"
+)
+
+
+def load_digits(n_class: int = 10) -> tuple[FloatArray, IntArray]:
+    """scikit-learn's bundled 8x8 handwritten digits: ``X`` of shape
+    ``(n, 64)`` scaled to ``[0, 1]`` (pixel / 16), ``y`` the digit.
+
+    Only digits ``0 .. n_class-1`` are kept.  Raises ``ImportError`` with
+    install instructions if scikit-learn is missing.
+    """
+    _check_count(n_class, "n_class", 2)
+    if n_class > 10:
+        raise ValueError(f"n_class must be between 2 and 10, got {n_class}")
+    try:
+        from sklearn.datasets import load_digits as sklearn_load_digits
+    except ImportError as exc:
+        raise ImportError(DIGITS_HINT) from exc
+    bunch = sklearn_load_digits(n_class=n_class)
+    X = np.asarray(bunch.data, dtype=np.float64) / 16.0
+    y = np.asarray(bunch.target, dtype=np.int64)
+    return X, y
+
+
+def train_test_split(
+    X: FloatArray,
+    y: IntArray,
+    test_fraction: float = 0.25,
+    seed: int | None = 0,
+    stratify: bool = True,
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    """Shuffle and split into ``(X_train, X_test, y_train, y_test)``.
+
+    With ``stratify`` each class contributes ``round(test_fraction * count)``
+    samples to the test set, so both parts keep the class proportions.
+    Both parts are non-empty.
+    """
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim == 0 or len(X) != len(y):
+        raise ValueError(f"X and y must have the same length, got {X.shape} and {y.shape}")
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
+        raise TypeError(f"test_fraction must be a number, not {type(test_fraction).__name__!r}")
+    fraction = float(test_fraction)
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
+    n = len(y)
+    if n < 2:
+        raise ValueError(f"need at least 2 samples to split, got {n}")
+    rng = np.random.default_rng(seed)
+    if stratify:
+        test_parts = []
+        for label in np.unique(y):
+            members = rng.permutation(np.flatnonzero(y == label))
+            test_parts.append(members[: round(fraction * len(members))])
+        test = np.sort(np.concatenate(test_parts))
+    else:
+        test = np.sort(rng.permutation(n)[: round(fraction * n)])
+    if len(test) == 0 or len(test) == n:
+        k = min(max(len(test), 1), n - 1)
+        test = np.sort(rng.permutation(n)[:k])
+    mask = np.zeros(n, dtype=bool)
+    mask[test] = True
+    train_order = rng.permutation(np.flatnonzero(~mask))
+    test_order = rng.permutation(test)
+    return X[train_order], X[test_order], y[train_order], y[test_order]
+
+
+def _check_count(value: int, name: str, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
