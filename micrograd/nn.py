@@ -9,8 +9,9 @@ node, which is what you want when drawing the graph for teaching.
 
 from __future__ import annotations
 
+import numbers
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from micrograd.engine import Operand, Value, linear, values
 
@@ -74,6 +75,32 @@ class Module:
         """Reset every parameter's ``grad`` to 0 (leaves accumulate otherwise)."""
         for p in self.parameters():
             p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by name, in ``named_parameters`` order."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Set the parameters from ``state`` (as made by :meth:`state_dict`).
+
+        The names must match exactly: a missing or unexpected name raises
+        ``ValueError``, a non-number ``TypeError``; either way nothing changes.
+        """
+        named = dict(self.named_parameters())
+        missing = [k for k in named if k not in state]
+        unexpected = [k for k in state if k not in named]
+        if missing or unexpected:
+            raise ValueError(
+                f"state does not match the model: missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
+                f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
+            )
+        new: dict[str, float] = {}
+        for name, value in state.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"state[{name!r}] must be a real number, not {type(value).__name__!r}")
+            new[name] = float(value)
+        for name, p in named.items():
+            p.data = new[name]
 
 
 class Neuron(Module):
@@ -221,6 +248,17 @@ class MLP(Module):
             for i, layer in enumerate(self.layers)
             for name, p in layer.named_parameters()
         ]
+
+    def config(self) -> dict[str, object]:
+        """The constructor arguments of this architecture: ``MLP(**m.config())``
+        builds a model of the same shape (with fresh weights)."""
+        return {
+            "nin": self.nin,
+            "nouts": self.nouts,
+            "activation": self.activation,
+            "final_activation": self.final_activation,
+            "fused": self.layers[0].neurons[0].fused,
+        }
 
     def __repr__(self) -> str:
         return (
