@@ -213,12 +213,16 @@ class BackwardTrace(Sequence[Step]):
         names: dict[Value, str],
         seed: float,
         initial: dict[Value, float],
+        held: dict[Value, float] | None = None,
     ) -> None:
         self.root = root
         self.order = order
         self.names = names
         self.seed = seed
+        #: every node's grad before the first step: 0, and the seed at the root
         self.initial = initial
+        #: leaf grads from earlier passes, added after the last step (accumulate=True)
+        self.held = held or {}
         self._steps: list[Step] = []
 
     @overload
@@ -237,8 +241,8 @@ class BackwardTrace(Sequence[Step]):
         return iter(self._steps)
 
     def grads_after(self, k: int) -> dict[Value, float]:
-        """Every node's gradient after the first ``k`` steps (``k = 0``: just
-        the seed)."""
+        """Every node's gradient in this pass after the first ``k`` steps
+        (``k = 0``: just the seed); ``held`` grads are not included."""
         if not 0 <= k <= len(self._steps):
             raise ValueError(f"step number must be between 0 and {len(self._steps)}, got {k}")
         grads = dict(self.initial)
@@ -248,8 +252,12 @@ class BackwardTrace(Sequence[Step]):
 
     @property
     def final_grads(self) -> dict[Value, float]:
-        """Every node's gradient at the end of the pass (what backward() leaves)."""
-        return self.grads_after(len(self._steps))
+        """Every node's gradient at the end of the pass, plus the ``held``
+        ones: exactly the ``.grad`` values backward() leaves."""
+        grads = self.grads_after(len(self._steps))
+        for node, old in self.held.items():
+            grads[node] += old
+        return grads
 
     def table(self, precision: int = 4) -> StepTable:
         """The steps as a table (``print`` it, or display it in Jupyter)."""
@@ -263,11 +271,14 @@ def backward_steps(root: Value, grad: float = 1.0, *, accumulate: bool = False) 
     """The chain-rule steps that ``root.backward(grad)`` performs, in order,
     without changing any ``.grad``.
 
-    ``accumulate=False`` (default) describes a pass on a freshly zeroed graph:
-    every node starts at 0 and the root at ``grad``, as after ``zero_grad()``.
-    ``accumulate=True`` starts leaves from their current ``.grad``, exactly as
-    ``backward()`` does (it accumulates into leaves and resets interior
-    nodes), so the final grads equal ``.grad`` after calling ``backward()``.
+    Like ``backward()``, a pass starts every node at 0 and the root at
+    ``grad``, and the steps add up this pass's gradients from there.
+    Gradients that leaves already hold are not part of any step: with
+    ``accumulate=False`` (default) they are ignored, as after ``zero_grad()``;
+    with ``accumulate=True`` they are kept in ``trace.held`` and added at the
+    end, exactly as ``backward()`` (and PyTorch) add a pass's sum to the held
+    value, ``old + (c1 + c2 + ...)``.  Either way ``trace.final_grads`` equals
+    the ``.grad`` values that ``backward()`` leaves.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps expects a Value, got {type(root).__name__!r}")
@@ -276,12 +287,12 @@ def backward_steps(root: Value, grad: float = 1.0, *, accumulate: bool = False) 
     seed = float(grad)
     order = topological_order(root)
     names = node_names(order)
-    running: dict[Value, float] = {}
-    for node in order:
-        running[node] = node.grad if accumulate and node._backward is None else 0.0
-    # Same seeding as backward(): a leaf root accumulates, an interior root is set.
-    running[root] = running[root] + seed if root._backward is None else seed
-    trace = BackwardTrace(root, order, names, seed, dict(running))
+    running = dict.fromkeys(order, 0.0)
+    running[root] = seed
+    held: dict[Value, float] = {}
+    if accumulate:
+        held = {n: n.grad for n in order if n._backward is None and n.grad}
+    trace = BackwardTrace(root, order, names, seed, dict(running), held)
     steps = trace._steps
     root_name = names[root]
     for node in reversed(order):

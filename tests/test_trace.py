@@ -1,0 +1,438 @@
+"""Backward steps, step tables, per-step pictures and explain()."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+from micrograd.engine import Value, topological_order
+from micrograd.examples import worked_example
+from micrograd.nn import MLP
+from micrograd.trace import BackwardTrace, backward_steps, explain, local_derivatives, save_step_svgs
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+# ---------------------------------------------------------------------------
+# Random graphs, built in micrograd and in PyTorch side by side
+# ---------------------------------------------------------------------------
+
+Pair = tuple[Value, torch.Tensor]
+
+
+def _unary(name: str) -> Callable[[Pair], Pair | None]:
+    def make(p: Pair) -> Pair | None:
+        a, ta = p
+        if name == "neg":
+            return -a, -ta
+        if name == "relu":
+            return a.relu(), torch.relu(ta)
+        if name == "tanh":
+            return a.tanh(), torch.tanh(ta)
+        if name == "sigmoid":
+            return a.sigmoid(), torch.sigmoid(ta)
+        if name == "abs":
+            return a.abs(), torch.abs(ta)
+        if name == "exp":
+            return (a.exp(), torch.exp(ta)) if abs(a.data) < 4 else None
+        if name == "log":
+            return (a.log(), torch.log(ta)) if a.data > 0.05 else None
+        if name == "sq":
+            return a**2, ta**2
+        if name == "cube":
+            return a**3, ta**3
+        if name == "sqrt":
+            return (a**0.5, ta**0.5) if a.data > 0.05 else None
+        raise AssertionError(name)
+
+    return make
+
+
+UNARY = ["neg", "relu", "tanh", "sigmoid", "abs", "exp", "log", "sq", "cube", "sqrt"]
+BINARY = ["+", "-", "*", "/", "**", "r-", "r/", "c*"]
+
+
+def _binary(name: str, p: Pair, q: Pair) -> Pair | None:
+    (a, ta), (b, tb) = p, q
+    if name == "+":
+        return a + b, ta + tb
+    if name == "-":
+        return a - b, ta - tb
+    if name == "*":
+        return a * b, ta * tb
+    if name == "/":
+        return (a / b, ta / tb) if abs(b.data) > 0.2 else None
+    if name == "**":
+        return (a**b, ta**tb) if a.data > 0.1 and abs(b.data) < 3 else None
+    if name == "r-":
+        return 1.5 - a, 1.5 - ta
+    if name == "r/":
+        return (2.0 / a, 2.0 / ta) if abs(a.data) > 0.2 else None
+    if name == "c*":
+        return a * 0.7, ta * 0.7
+    raise AssertionError(name)
+
+
+def random_graph(
+    seed: int, n_ops: int = 30, label_prob: float = 0.5
+) -> tuple[Value, torch.Tensor, list[Pair]]:
+    """A random DAG over all engine ops (operands reused, so ``a * a`` and
+    diamonds occur); returns (root, torch root, leaves)."""
+    rng = random.Random(seed)
+    leaves: list[Pair] = []
+    for i in range(4):
+        x = rng.uniform(-2.0, 2.0)
+        leaves.append((Value(x, label=f"x{i}"), torch.tensor(x, dtype=torch.float64, requires_grad=True)))
+    nodes = list(leaves)
+    while len(nodes) < n_ops + len(leaves):
+        if rng.random() < 0.45:
+            made = _unary(rng.choice(UNARY))(rng.choice(nodes[-6:]))
+        else:
+            made = _binary(rng.choice(BINARY), rng.choice(nodes[-6:]), rng.choice(nodes))
+        if made is None or not abs(made[0].data) < 50:
+            continue
+        if rng.random() < label_prob:
+            made[0].label = f"n{len(nodes)}"
+        nodes.append(made)
+    root, troot = nodes[-1]
+    for v, t in nodes[-4:-1]:
+        root, troot = root + v, troot + t
+    root.label = "L"
+    return root, troot, leaves
+
+
+def fold_contributions(trace: BackwardTrace) -> dict[Value, float]:
+    """Each node's grad rebuilt from the steps' contributions alone."""
+    grads = dict(trace.initial)
+    for step in trace:
+        grads[step.parent] = grads[step.parent] + step.contribution
+    for node, old in trace.held.items():
+        grads[node] += old
+    return grads
+
+
+def assert_trace_reproduces_backward(root: Value, trace: BackwardTrace) -> None:
+    order = topological_order(root)
+    snapshot = [n.grad for n in order]
+    assert [n.grad for n in order] == snapshot
+    root.backward()
+    folded = fold_contributions(trace)
+    for node in order:
+        assert trace.final_grads[node] == node.grad
+        assert folded[node] == node.grad
+
+
+# ---------------------------------------------------------------------------
+# The worked example, by hand
+# ---------------------------------------------------------------------------
+
+
+def test_worked_example_steps_match_the_hand_computation() -> None:
+    ex = worked_example()
+    trace = backward_steps(ex.L)
+    half, square, diff = ex.L._prev[0], ex.L._prev[1], ex.L._prev[1]._prev[0]
+    # (parent, child, upstream dL/dchild, local dchild/dparent, contribution, parent grad after)
+    by_hand = [
+        (half, ex.L, 1, 4, 4, 4),  # d(0.5*s)/d0.5 = s = (3-1)**2
+        (square, ex.L, 1, 0.5, 0.5, 0.5),  # d(0.5*s)/ds = 0.5
+        (diff, square, 0.5, 4, 2, 2),  # d(d**2)/dd = 2d = 4
+        (ex.y_hat, diff, 2, 1, 2, 2),  # d(y_hat - y)/dy_hat = 1
+        (ex.y, diff, 2, -1, -2, -2),  # d(y_hat - y)/dy = -1
+        (ex.z2, ex.y_hat, 2, 1, 2, 2),  # relu'(3) = 1
+        (ex.m2, ex.z2, 2, 6, 12, 12),  # d(m2*a1)/dm2 = a1
+        (ex.a1, ex.z2, 2, 0.5, 1, 1),  # d(m2*a1)/da1 = m2
+        (ex.m1, ex.a1, 1, 2, 2, 2),  # d(m1*x)/dm1 = x
+        (ex.x, ex.a1, 1, 3, 3, 3),  # d(m1*x)/dx = m1
+    ]
+    got = [(s.parent, s.child, s.upstream, s.local, s.contribution, s.grad_after) for s in trace]
+    assert got == by_hand
+    assert [s.index for s in trace] == list(range(1, 11))
+    assert all(s.applied for s in trace)
+    assert trace[6].formula == "a1" and trace[6].op == "*"
+    assert trace[6].describe() == "dL/dz2 * dz2/dm2 = 2 * (a1 = 6) = 12;  m2.grad = 0 + 12 = 12"
+    # Nothing was modified.
+    assert ex.m2.grad == 0.0 and ex.L.grad == 0.0
+    assert_trace_reproduces_backward(ex.L, trace)
+
+
+def test_grads_after_each_step_and_bounds() -> None:
+    ex = worked_example()
+    trace = backward_steps(ex.L)
+    assert trace.grads_after(0)[ex.L] == 1.0
+    assert trace.grads_after(0)[ex.m2] == 0.0
+    assert trace[6].grads()[ex.m2] == 12.0
+    assert trace[6].grads()[ex.m1] == 0.0
+    assert trace.final_grads[ex.m1] == 2.0
+    with pytest.raises(ValueError, match="between 0 and 10"):
+        trace.grads_after(11)
+    with pytest.raises(TypeError, match="Value"):
+        backward_steps(2.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="grad"):
+        backward_steps(ex.L, grad="1")  # type: ignore[arg-type]
+    assert backward_steps(ex.L, grad=3.0).final_grads[ex.m2] == 36.0
+
+
+def test_step_table_text_and_html() -> None:
+    ex = worked_example()
+    trace = backward_steps(ex.L)
+    text = str(trace.table())
+    lines = text.splitlines()
+    assert len(lines) == 2 + 1 + 10  # header, rule, seed, ten steps
+    assert lines[0].split() == ["#", "edge", "op", "upstream", "local", "contribution", "grad"]
+    m2_row = next(line for line in lines if line.split()[1:2] == ["m2"])
+    assert "dz2/dm2 = a1 = 6" in m2_row and "m2.grad: 0 -> 12" in m2_row
+    a = Value(1.0, label="<b>")
+    t = backward_steps((a * 2).tanh()).table()
+    page = t._repr_html_()
+    assert page.startswith("<table") and "&lt;b&gt;" in page and "<b>" not in page
+    assert page.count("<tr>") == 1 + 1 + len(t.trace)
+
+
+def test_dead_relu_edge_is_reported_without_adding() -> None:
+    x = Value(-1.0, label="x")
+    y = x.relu()
+    (step,) = backward_steps(y)
+    assert not step.applied
+    assert (step.local, step.contribution, step.grad_after) == (0.0, 0.0, 0.0)
+
+
+def test_x_times_x_gives_two_steps() -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    trace = backward_steps(y)
+    assert [(s.parent_index, s.contribution, s.grad_after) for s in trace] == [(0, 3.0, 3.0), (1, 3.0, 6.0)]
+    assert local_derivatives(y) == [3.0, 3.0]
+
+
+# ---------------------------------------------------------------------------
+# Exactness on random graphs and MLPs
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_steps_reproduce_backward_exactly_on_random_graphs(seed: int) -> None:
+    root, troot, leaves = random_graph(seed)
+    trace = backward_steps(root)
+    ops = {n._op for n in trace.order}
+    assert len(ops) >= 5
+    assert_trace_reproduces_backward(root, trace)
+    troot.backward()
+    for v, t in leaves:
+        assert t.grad is not None or v.grad == 0.0
+        expected = 0.0 if t.grad is None else t.grad.item()
+        assert math.isclose(trace.final_grads.get(v, 0.0), expected, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_random_graphs_cover_every_op() -> None:
+    seen: set[str] = set()
+    for seed in range(25):
+        seen |= {n._op for n in topological_order(random_graph(seed)[0])}
+    assert {"+", "-", "*", "/", "neg", "**2", "**3", "**0.5", "**", "relu", "tanh", "sigmoid"} <= seen
+    assert {"exp", "log", "abs"} <= seen
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_steps_reproduce_backward_exactly_on_mlps(fused: bool, activation: str) -> None:
+    model = MLP(3, [4, 4, 1], activation=activation, seed=7, fused=fused)
+    rng = random.Random(1)
+    loss = Value(0.0)
+    for _ in range(3):
+        out = model([rng.uniform(-1, 1) for _ in range(3)])
+        assert isinstance(out, Value)
+        loss = loss + (out - rng.uniform(-1, 1)) ** 2
+    trace = backward_steps(loss)
+    assert any(s.op == ("linear" if fused else "*") for s in trace)
+    assert_trace_reproduces_backward(loss, trace)
+    # A second pass accumulates into leaves: accumulate=True predicts it exactly.
+    again = backward_steps(loss, accumulate=True)
+    assert_trace_reproduces_backward(loss, again)
+    assert all(again.final_grads[p] == p.grad for p in model.parameters())
+
+
+def test_mlp_steps_match_pytorch() -> None:
+    model = MLP(2, [3, 1], activation="tanh", seed=3)
+    x = [0.3, -0.8]
+    out = model(x)
+    assert isinstance(out, Value)
+    loss = (out - 0.25) ** 2
+    grads = backward_steps(loss).final_grads
+    layers = model.layers
+    w1 = torch.tensor(
+        [[w.data for w in n.w] for n in layers[0].neurons], dtype=torch.float64, requires_grad=True
+    )
+    b1 = torch.tensor([n.b.data for n in layers[0].neurons], dtype=torch.float64, requires_grad=True)
+    w2 = torch.tensor([w.data for w in layers[1].neurons[0].w], dtype=torch.float64, requires_grad=True)
+    b2 = torch.tensor(layers[1].neurons[0].b.data, dtype=torch.float64, requires_grad=True)
+    h = torch.tanh(w1 @ torch.tensor(x, dtype=torch.float64) + b1)
+    tloss = (w2 @ h + b2 - 0.25) ** 2
+    tloss.backward()
+    assert w1.grad is not None and w2.grad is not None and b1.grad is not None and b2.grad is not None
+    for i, n in enumerate(layers[0].neurons):
+        for j, w in enumerate(n.w):
+            assert math.isclose(grads[w], w1.grad[i, j].item(), rel_tol=1e-12, abs_tol=1e-15)
+        assert math.isclose(grads[n.b], b1.grad[i].item(), rel_tol=1e-12, abs_tol=1e-15)
+    for j, w in enumerate(layers[1].neurons[0].w):
+        assert math.isclose(grads[w], w2.grad[j].item(), rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_accumulate_starts_leaves_from_their_grads() -> None:
+    ex = worked_example()
+    ex.L.backward()
+    fresh = backward_steps(ex.L)
+    acc = backward_steps(ex.L, accumulate=True)
+    assert fresh.final_grads[ex.m2] == 12.0
+    assert acc.final_grads[ex.m2] == 24.0
+    assert acc.final_grads[ex.z2] == 2.0  # interior nodes are reset, not accumulated
+    ex.L.backward()
+    assert ex.m2.grad == 24.0
+    assert acc.held[ex.m2] == 12.0 and ex.z2 not in acc.held
+    assert acc.grads_after(len(acc))[ex.m2] == 12.0  # this pass alone
+    leaf = Value(2.0)
+    leaf.grad = 5.0
+    assert backward_steps(leaf, accumulate=True).final_grads[leaf] == 6.0
+    assert backward_steps(leaf).final_grads[leaf] == 1.0
+    leaf.backward()
+    assert leaf.grad == 6.0
+
+
+# ---------------------------------------------------------------------------
+# Per-step pictures
+# ---------------------------------------------------------------------------
+
+
+def test_save_step_svgs_writes_one_picture_per_step(tmp_path: Path) -> None:
+    ex = worked_example()
+    paths = save_step_svgs(ex.L, tmp_path / "steps")
+    assert [p.name for p in paths] == [f"step_{i:03d}.svg" for i in range(11)]
+
+    def texts(i: int) -> list[str]:
+        root = ET.parse(paths[i]).getroot()
+        return ["".join(t.itertext()) for t in root.iter(f"{SVG_NS}text")]
+
+    # m2 gets its gradient at step 7 and not before.
+    assert "grad 12" not in texts(6)
+    assert "grad 12" in texts(7)
+    assert texts(0).count("grad 0") == 10  # only the seed dL/dL = 1 is set
+    assert ex.m2.grad == 0.0
+
+
+# ---------------------------------------------------------------------------
+# explain()
+# ---------------------------------------------------------------------------
+
+
+def test_explain_worked_example_prints_the_hand_derivation() -> None:
+    ex = worked_example()
+    e2 = explain(ex.L, ex.m2)
+    e1 = explain(ex.L, ex.m1)
+    assert str(e2).splitlines() == [
+        "dL/dm2 = dL/dy_hat * dy_hat/dz2 * dz2/dm2",
+        "dL/dm2 = 2 * 1 * 6 = 12",
+    ]
+    assert str(e1).splitlines() == [
+        "dL/dm1 = dL/dy_hat * dy_hat/dz2 * dz2/da1 * da1/dm1",
+        "dL/dm1 = 2 * 1 * 0.5 * 2 = 2",
+    ]
+    assert (e2.value, e1.value) == (12.0, 2.0)
+    assert [f.value for f in e1.paths[0]] == [2.0, 1.0, 0.5, 2.0]
+    ex.L.backward()
+    assert (ex.m2.grad, ex.m1.grad) == (e2.value, e1.value)
+    latex = e1._repr_latex_()
+    assert latex.startswith("$$") and latex.endswith("$$")
+    assert r"\frac{\partial \mathrm{L}}{\partial \mathrm{m1}}" in latex
+    assert r"\mathrm{y\_hat}" in latex and "2 \\cdot 1 \\cdot 0.5 \\cdot 2 = 2" in latex
+
+
+def test_explain_follows_the_labels() -> None:
+    ex = worked_example()
+    # Labelling the square makes it a factor; the total is unchanged.
+    ex.L._prev[1].label = "sq"
+    e = explain(ex.L, ex.m2)
+    assert str(e).splitlines()[0] == "dL/dm2 = dL/dsq * dsq/dy_hat * dy_hat/dz2 * dz2/dm2"
+    assert e.value == 12.0
+    assert str(explain(ex.L, ex.y)).splitlines() == ["dL/dy = dL/dsq * dsq/dy", "dL/dy = 0.5 * (-4) = -2"]
+    ex.L._prev[1].label = ""
+    assert str(explain(ex.L, ex.y)) == "dL/dy = -2"
+    assert str(explain(ex.L, ex.L)) == "dL/dL = 1"
+    other = Value(1.0, label="w")
+    e0 = explain(ex.L, other)
+    assert e0.value == 0.0 and "does not depend on w" in str(e0)
+
+
+def test_explain_sums_over_paths() -> None:
+    a = Value(2.0, label="a")
+    b = a * a
+    b.label = "b"
+    c = b * a + b
+    c.label = "c"
+    e = explain(c, a)
+    assert str(e).splitlines() == ["dc/da = dc/db * db/da + dc/da", "dc/da = 3 * 4 + 4 = 16"]
+    c.backward()
+    assert e.value == a.grad == 16.0
+    neg = Value(-1.5, label="n")
+    prod = neg * Value(-2.0, label="m")
+    out = prod + neg
+    out.label = "o"
+    # Routes through unlabelled nodes are summed into one factor ...
+    assert str(explain(out, neg)) == "do/dn = -1"
+    # ... and a labelled node splits them into separate paths.
+    prod.label = "p"
+    assert str(explain(out, neg)).splitlines() == [
+        "do/dn = do/dp * dp/dn + do/dn",
+        "do/dn = 1 * (-2) + 1 = -1",
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_explain_total_equals_grad_on_random_graphs(seed: int) -> None:
+    root, _, leaves = random_graph(seed, label_prob=0.6)
+    root.backward()
+    for v, _ in leaves:
+        e = explain(root, v)
+        assert math.isclose(e.value, v.grad, rel_tol=1e-9, abs_tol=1e-9)
+        per_edge = explain(root, v, max_paths=1)
+        assert math.isclose(per_edge.value, v.grad, rel_tol=1e-9, abs_tol=1e-9)
+        if per_edge.path_count > 1:
+            assert "more than max_paths=1" in str(per_edge)
+            assert per_edge.paths == []
+
+
+def test_explain_with_exponentially_many_paths_stays_fast() -> None:
+    x = Value(1.0, label="x")
+    a = x
+    for i in range(60):
+        # A labelled diamond per level doubles the number of paths: 2**60 in total.
+        b, c = a * 2, a * 3
+        b.label, c.label = f"b{i}", f"c{i}"
+        a = b + c
+        a.label = f"a{i}"
+    start = time.perf_counter()
+    e = explain(a, x)
+    elapsed = time.perf_counter() - start
+    assert elapsed < 2.0
+    assert e.path_count == 2**60
+    assert "2**60" not in str(e) and str(2**60) in str(e).splitlines()[0]
+    assert math.isclose(e.value, 5.0**60, rel_tol=1e-12)
+    a.backward()
+    assert math.isclose(e.value, x.grad, rel_tol=1e-12)
+    lines = str(e).splitlines()
+    assert lines[-1].startswith("da59/dx = ")
+    assert "da59/db0 * db0/dx" in lines[-1] and "da59/dc0 * dc0/dx" in lines[-1]
+    assert lines[-1].endswith(" = 8.67362e+41")
+    assert len(lines) == 1 + 3 * 60
+    assert e._repr_latex_().startswith("$$\\begin{array}")
+
+
+def test_explain_bad_arguments() -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="two Values"):
+        explain(x, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_paths"):
+        explain(x, x, max_paths=0)
