@@ -125,6 +125,7 @@ def _make(data: float, prev: tuple[Value, ...], op: str, rule: Rule) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out._visit = None
     if _fast:
         out._prev = prev
         out._op = op
@@ -148,6 +149,7 @@ def _leaf(data: float) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out._visit = None
     out._prev = ()
     out._op = ""
     out._backward = None
@@ -216,10 +218,10 @@ def _pow_rule(out: Value, g: float) -> None:
     x, y = a.data, b.data
     a.grad += g * _pow_base_derivative(x, y)
     # d(x**y)/dy = x**y * ln(x); PyTorch's convention gives 0 at x == 0 (y >= 0)
-    # and NaN for a negative base, where ln is undefined.
+    # and NaN for a negative base, where ln is undefined, or a NaN exponent.
     if x > 0:
         b.grad += g * out.data * math.log(x)
-    elif x == 0:
+    elif x == 0 and y >= 0:
         b.grad += 0.0
     else:
         b.grad += math.nan
@@ -326,7 +328,7 @@ class Value:
     live in sets and dicts); ``<``, ``<=``, ``>``, ``>=`` compare ``data``.
     """
 
-    __slots__ = ("_backward", "_op", "_prev", "data", "grad", "label")
+    __slots__ = ("_backward", "_op", "_prev", "_visit", "data", "grad", "label")
     # Let numpy scalars on the left defer to our reflected operators, so that
     # ``np.float64(2) * v`` gives a Value instead of a numpy object array.
     __array_ufunc__ = None
@@ -337,6 +339,9 @@ class Value:
     _prev: tuple[Value, ...]
     _op: str
     _backward: Rule | None
+    # Bookkeeping of backward()'s graph walk: the marker object of the last
+    # pass that reached this node (see _backward_order).  Never read elsewhere.
+    _visit: object
 
     def __init__(self, data: numbers.Real | float, label: str = "") -> None:
         self.data = _as_float(data, "Value()")
@@ -347,13 +352,25 @@ class Value:
         self._prev = ()
         self._op = ""
         self._backward = None
+        self._visit = None
 
     # -- arithmetic ---------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
         """a + b;  d/da = 1, d/db = 1."""
         other = other if type(other) is Value else _lift(other, "+")
-        return _make(self.data + other.data, (self, other), "+", _add_rule)
+        if not _fast:
+            return _make(self.data + other.data, (self, other), "+", _add_rule)
+        # _make's fast branch, written out: these ops are most of every graph.
+        out = _new(Value)
+        out.data = self.data + other.data
+        out.grad = 0.0
+        out.label = ""
+        out._visit = None
+        out._prev = (self, other)
+        out._op = "+"
+        out._backward = _add_rule
+        return out
 
     def __radd__(self, other: Operand) -> Value:
         return _lift(other, "+") + self
@@ -369,7 +386,18 @@ class Value:
     def __mul__(self, other: Operand) -> Value:
         """a * b;  d/da = b, d/db = a."""
         other = other if type(other) is Value else _lift(other, "*")
-        return _make(self.data * other.data, (self, other), "*", _mul_rule)
+        if not _fast:
+            return _make(self.data * other.data, (self, other), "*", _mul_rule)
+        # _make's fast branch, written out: these ops are most of every graph.
+        out = _new(Value)
+        out.data = self.data * other.data
+        out.grad = 0.0
+        out.label = ""
+        out._visit = None
+        out._prev = (self, other)
+        out._op = "*"
+        out._backward = _mul_rule
+        return out
 
     def __rmul__(self, other: Operand) -> Value:
         return _lift(other, "*") * self
@@ -412,7 +440,18 @@ class Value:
     def relu(self) -> Value:
         """max(0, a);  d/da = 1 if a > 0 else 0 (0 at the kink, as in PyTorch)."""
         x = self.data
-        return _make(0.0 if x <= 0 else x, (self,), "relu", _relu_rule)
+        if not _fast:
+            return _make(0.0 if x <= 0 else x, (self,), "relu", _relu_rule)
+        # _make's fast branch, written out: these ops are most of every graph.
+        out = _new(Value)
+        out.data = 0.0 if x <= 0 else x
+        out.grad = 0.0
+        out.label = ""
+        out._visit = None
+        out._prev = (self,)
+        out._op = "relu"
+        out._backward = _relu_rule
+        return out
 
     def tanh(self) -> Value:
         """tanh(a);  d/da = 1 - tanh(a)**2."""
@@ -477,24 +516,18 @@ class Value:
         same interior gradients and adds a second copy into the leaves.
         """
         seed = _as_float(grad, "backward(grad=...)")
-        order = topological_order(self)
         # Like PyTorch, a pass first sums each leaf's gradient on its own and
         # only then adds it to what the leaf already held: old + (c1 + c2), not
         # ((old + c1) + c2).  So two calls give exactly twice one call.
         held: list[tuple[Value, float]] = []
-        for node in order:
-            if node._backward is None and node.grad:
-                held.append((node, node.grad))
-            node.grad = 0.0
+        order = _backward_order(self, held)  # every grad in the graph is now 0
         self.grad = seed
         try:
             if _anomaly:
                 _backward_checked(order)
             else:
                 for node in reversed(order):
-                    rule = node._backward
-                    if rule is not None:
-                        rule(node, node.grad)
+                    node._backward(node, node.grad)  # type: ignore[misc]  # only interior nodes, which have a rule
         finally:
             for node, old in held:
                 node.grad += old
@@ -552,6 +585,47 @@ def topological_order(root: Value) -> list[Value]:
         for parent in node._prev:
             if parent not in seen:
                 push(parent)
+    return order
+
+
+def _backward_order(root: Value, held: list[tuple[Value, float]]) -> list[Value]:
+    """The interior nodes that ``root`` depends on, each after all of its
+    parents, for ``backward()``.  On the way it sets every gradient in the graph
+    to 0, first appending ``(leaf, grad)`` to ``held`` for each leaf whose grad
+    was not 0.
+
+    The same depth-first search as :func:`topological_order`, but backward is
+    the hot path, so the walk keeps its state on the nodes instead of in sets:
+    a slot read costs less than hashing the node.  Two fresh marker objects per
+    pass mean whatever earlier passes left in ``_visit`` reads as "not seen".
+    """
+    order: list[Value] = []
+    opened = object()  # parents pushed, node not emitted yet
+    closed = object()  # emitted (or a leaf already handled)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        mark = node._visit
+        if mark is closed:
+            continue
+        if mark is opened:
+            # Popped again: everything above it on the stack (its parents and
+            # their ancestors) has been emitted.
+            node._visit = closed
+            node.grad = 0.0
+            order.append(node)
+            continue
+        if node._backward is None:
+            node._visit = closed
+            if node.grad:
+                held.append((node, node.grad))
+            node.grad = 0.0
+            continue
+        node._visit = opened
+        stack.append(node)
+        # All parents, emitted or not: a closed one is skipped when popped,
+        # which costs less than testing each one here.
+        stack += node._prev
     return order
 
 
