@@ -1,0 +1,178 @@
+"""The HTML stepper in a real headless browser, and the ``graph`` command."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from micrograd.__main__ import main
+from micrograd.engine import Value, topological_order
+from micrograd.examples import build_example, worked_example
+from micrograd.graph import format_number
+from micrograd.stepper import build_stepper_html, write_stepper
+from micrograd.trace import backward_steps
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser: Browser, path: Path) -> tuple[Page, list[str]]:
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    assert requests == [path.as_uri()]  # nothing else is fetched
+    return page, errors
+
+
+def shown(page: Page, name: str) -> float:
+    value = page.get_attribute(f"#{name}", "data-value")
+    assert value not in (None, "")
+    return float(value)
+
+
+def grad_text(page: Page, node_id: str) -> str:
+    texts = page.locator(f"#graph g#{node_id} text").all_text_contents()
+    (grad,) = [t for t in texts if t.startswith("grad ")]
+    return grad
+
+
+def highlighted(page: Page) -> set[str]:
+    return set(page.eval_on_selector_all(".hl", "els => els.map(e => e.id)"))
+
+
+def test_page_is_self_contained() -> None:
+    page = build_stepper_html(worked_example().L)
+    assert "<script src" not in page and "<link" not in page and "@import" not in page
+    # The only URLs are XML namespace names inside the SVG, which are never fetched.
+    urls = set(re.findall(r"https?://[^\s\"'<>]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert page.count("<svg") == 1
+    assert "<?xml" not in page
+
+
+@pytest.mark.parametrize("example", ["worked", "mlp"])
+def test_next_walks_the_steps_of_backward_steps(browser: Browser, tmp_path: Path, example: str) -> None:
+    root = build_example(example)
+    trace = backward_steps(root)
+    index = {n: i for i, n in enumerate(topological_order(root))}
+    path = write_stepper(root, tmp_path / "backward.html")
+    page, errors = open_page(browser, path)
+    assert page.inner_text("#step-count") == str(len(trace))
+    assert page.inner_text("#step-index") == "0"
+    assert page.is_disabled("#prev")
+    assert shown(page, "grad-after") == 1.0  # the seed
+    for n, step in enumerate(trace, start=1):
+        page.click("#next")
+        assert page.inner_text("#step-index") == str(n)
+        assert shown(page, "upstream") == step.upstream
+        assert shown(page, "local") == step.local
+        assert shown(page, "contribution") == step.contribution
+        assert shown(page, "grad-before") == step.grad_before
+        assert shown(page, "grad-after") == step.grad_after
+        assert step.parent_name in page.inner_text("#edge")
+        assert page.inner_text("#arith") == step.describe(4)
+        p, c = index[step.parent], index[step.child]
+        assert highlighted(page) == {f"v{p}", f"v{c}", f"v{c}_op", f"e{p}_{c}_{step.parent_index}"}
+        assert grad_text(page, f"v{p}") == f"grad {format_number(step.grad_after)}"
+    assert page.is_disabled("#next")
+    # Every box now shows backward()'s final gradient.
+    root.backward()
+    for node, i in index.items():
+        assert grad_text(page, f"v{i}") == f"grad {format_number(node.grad)}"
+    # Prev goes back and un-does the last gradient update.
+    page.click("#prev")
+    last = trace[len(trace) - 1]
+    assert page.inner_text("#step-index") == str(len(trace) - 1)
+    assert grad_text(page, f"v{index[last.parent]}") == f"grad {format_number(last.grad_before)}"
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text("#step-index") == str(len(trace))
+    assert errors == []
+    page.close()
+
+
+def test_worked_example_page_shows_the_hand_numbers(browser: Browser, tmp_path: Path) -> None:
+    ex = worked_example()
+    path = write_stepper(ex.L, tmp_path / "w.html")
+    page, errors = open_page(browser, path)
+    for _ in range(7):
+        page.click("#next")
+    assert page.inner_text("#edge").startswith("step 7: m2")
+    assert page.inner_text("#local") == "dz2/dm2 = a1 = 6"
+    assert shown(page, "grad-after") == 12.0
+    assert errors == []
+    page.close()
+
+
+def test_graph_command_writes_svg_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "g"
+    assert main(["graph", "--example", "worked", "--out", str(out), "--per-step"]) == 0
+    svg = ET.parse(out / "graph.svg").getroot()
+    texts = ["".join(t.itertext()) for t in svg.iter(f"{SVG_NS}text")]
+    for expected in ["data 6", "data 3", "data 2", "grad 12", "grad 2", "y_hat"]:
+        assert expected in texts
+    html = (out / "backward.html").read_text(encoding="utf-8")
+    assert "<svg" in html and '"steps"' in html
+    assert len(list((out / "steps").glob("step_*.svg"))) == 11
+    assert "10 backward steps" in capsys.readouterr().out
+
+
+def test_graph_command_default_folder_via_python_m(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd", "graph", "--example", "worked"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "graph" / "graph.svg").is_file()
+    assert (tmp_path / "out" / "graph" / "backward.html").is_file()
+
+
+def test_graph_command_without_dot_explains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert main(["graph", "--out", str(tmp_path / "o")]) == 1
+    assert "apt-get install graphviz" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "graph.svg").exists()
+
+
+def test_unknown_example_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["graph", "--example", "nope"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_page_escapes_labels() -> None:
+    a = Value(1.0, label="</script><b>")
+    page = build_stepper_html((a * 2).relu())
+    assert page.count("</script>") == 2  # only the two real closing tags
+    assert "<b>" not in page.split('id="graph"')[0]
