@@ -181,6 +181,8 @@ def test_missing_dot_keeps_source_and_explains_how_to_install(
     assert "`.source`" in str(info.value)
     with pytest.raises(GraphvizNotFoundError):
         graph.pipe(format="svg")
+    with pytest.raises(GraphvizNotFoundError):  # Jupyter's display path
+        graph._repr_mimebundle_()
     with pytest.raises(GraphvizNotFoundError):
         save_svg(ex.L, tmp_path / "g.svg")
     assert not (tmp_path / "g.svg").exists()
