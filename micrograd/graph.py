@@ -112,6 +112,7 @@ def draw_dot(
     expand_linear: bool = False,
     show_names: bool = False,
     grads: Mapping[Value, float] | None = None,
+    collapse: object = None,
 ) -> Any:
     """The graph of everything ``root`` depends on, as a ``graphviz.Digraph``.
 
@@ -134,6 +135,11 @@ def draw_dot(
             they can be matched with a step table.
         grads: show these gradients (node -> grad; missing nodes show 0)
             instead of ``.grad``; ``highlight`` takes precedence.
+        collapse: a Neuron, Layer or MLP (or a list of them): every call of
+            each of its neurons is drawn as one box ``act(b + w.x)`` fed by
+            the neuron's inputs; its weights, bias and inner ``*``/``+``/
+            ``linear`` nodes are hidden (unless something else uses them).
+            The node limit counts the nodes left visible.
 
     Returns:
         A ``graphviz.Digraph``; ``.source`` is the DOT text (no ``dot``
@@ -149,12 +155,17 @@ def draw_dot(
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     order = topological_order(root)
-    if len(order) > max_nodes:
+    hidden: set[Value] = set()
+    neuron_boxes: dict[Value, tuple[str, list[Value]]] = {}
+    if collapse is not None:
+        hidden, neuron_boxes = _collapse_neurons(order, _find_neurons(collapse))
+    shown = len(order) - len(hidden)
+    if shown > max_nodes:
         raise ValueError(
-            f"the graph has {len(order)} Value nodes, more than max_nodes={max_nodes}; Graphviz "
-            "would take very long to lay it out. Pass max_nodes=" + str(len(order)) + " to draw it "
-            "anyway, draw a smaller sub-expression, or build the model with fused=True so each "
-            "neuron's weighted sum is one 'linear' node."
+            f"the graph has {shown} Value nodes, more than max_nodes={max_nodes}; Graphviz "
+            f"would take very long to lay it out. Pass max_nodes={shown} to draw it anyway, "
+            "draw a smaller sub-expression, pass collapse=model to draw each neuron as one box, "
+            "or build the model with fused=True so each neuron's weighted sum is one 'linear' node."
         )
     if highlight is not None:
         grads = highlight.grads()
@@ -197,8 +208,16 @@ def draw_dot(
     dot.attr("node", fontname="Helvetica", fontsize="11")
     dot.attr("edge", arrowsize="0.7")
     for node in order:
+        if node in hidden:
+            continue
         i = index[node]
         vid = f"v{i}"
+        if node in neuron_boxes:
+            title, inputs = neuron_boxes[node]
+            box(vid, title, node.data, grad_of(node), node is hot_child or node is hot_parent)
+            for k, x in enumerate(inputs):
+                edge(f"v{index[x]}", vid, f"e{index[x]}_{i}_n{k}", False)
+            continue
         title = node.label or (names[node] if show_names else "")
         box(vid, title, node.data, grad_of(node), node is hot_child or node is hot_parent)
         if not node._prev:
@@ -227,6 +246,96 @@ def draw_dot(
         edge(oid, vid, f"{vid}_out", this_step)
     _install_friendly_errors(dot)
     return dot
+
+
+def _find_neurons(obj: object) -> list[Any]:
+    """The neurons inside a Neuron, Layer, MLP or a list of those (duck-typed:
+    graph.py does not import the nn module)."""
+    if isinstance(obj, (list, tuple)):
+        return [n for item in obj for n in _find_neurons(item)]
+    if hasattr(obj, "w") and hasattr(obj, "b"):
+        return [obj]
+    if hasattr(obj, "neurons"):
+        return _find_neurons(obj.neurons)
+    if hasattr(obj, "layers"):
+        return _find_neurons(obj.layers)
+    raise TypeError(
+        f"collapse expects a Neuron, Layer or MLP (or a list of them), got {type(obj).__name__!r}"
+    )
+
+
+def _collapse_neurons(
+    order: list[Value], neurons: list[Any]
+) -> tuple[set[Value], dict[Value, tuple[str, list[Value]]]]:
+    """Find every call of each neuron in the graph.  Returns the nodes to hide
+    and, per neuron output node, its box title and input nodes."""
+    consumers: dict[Value, list[Value]] = {}
+    for node in order:
+        for p in node._prev:
+            consumers.setdefault(p, []).append(node)
+    hidden: set[Value] = set()
+    absorbed: set[Value] = set()  # hidden nodes and the boxes' own output nodes
+    boxes: dict[Value, tuple[str, list[Value]]] = {}
+    for neuron in neurons:
+        b: Value = neuron.b
+        ws: list[Value] = list(neuron.w)
+        activation: str | None = getattr(neuron, "activation", None)
+        for first in consumers.get(b, []):
+            call = _neuron_call(first, b, ws, consumers)
+            if call is None:
+                continue
+            members, z, inputs = call
+            out = z
+            if activation is not None:
+                acts = [d for d in consumers.get(z, []) if d._op == activation and d._prev == (z,)]
+                if len(acts) != 1:
+                    continue
+                out = acts[0]
+            # Only hide inner nodes that nothing outside this neuron call uses.
+            inner = set(members) - {out}
+            if activation is not None:
+                inner.add(z)
+            if any(d not in inner and d is not out for m in inner for d in consumers.get(m, [])):
+                continue
+            hidden |= inner
+            absorbed |= inner | {out}
+            name = out.label or "neuron"
+            formula = f"{activation}(b + w.x)" if activation else "b + w.x"
+            boxes[out] = (f"{name}: {formula}", inputs)
+        for param in (b, *ws):
+            if param in consumers and all(d in absorbed for d in consumers[param]):
+                hidden.add(param)
+    return hidden, boxes
+
+
+def _neuron_call(
+    first: Value, b: Value, ws: list[Value], consumers: dict[Value, list[Value]]
+) -> tuple[list[Value], Value, list[Value]] | None:
+    """The nodes of one neuron call starting at ``first`` (a consumer of the
+    bias): fused, one ``linear(b, w.., x..)`` node; unfused, the chain
+    ``((b + w0*x0) + w1*x1) + ...``.  Returns (members, weighted sum, inputs)."""
+    n = len(ws)
+    if first._op == "linear" and first._prev[0] is b and len(first._prev) == 2 * n + 1:
+        if list(first._prev[1 : n + 1]) != ws:
+            return None
+        return [first], first, list(first._prev[n + 1 :])
+    if first._op != "+" or first._prev[0] is not b:
+        return None
+    members: list[Value] = []
+    inputs: list[Value] = []
+    cur = first
+    for k in range(n):
+        prod = cur._prev[1]
+        if prod._op != "*" or prod._prev[0] is not ws[k]:
+            return None
+        members += [cur, prod]
+        inputs.append(prod._prev[1])
+        if k < n - 1:
+            nxt = [d for d in consumers.get(cur, []) if d._op == "+" and d._prev[0] is cur]
+            if len(nxt) != 1:
+                return None
+            cur = nxt[0]
+    return members, cur, inputs
 
 
 def _friendly(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -20,7 +20,7 @@ from micrograd.graph import (
     render_svg,
     save_svg,
 )
-from micrograd.nn import Neuron
+from micrograd.nn import MLP, Neuron
 from micrograd.trace import backward_steps
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -254,3 +254,47 @@ def test_examples_build_and_draw() -> None:
     # Linear with constants mixed in still draws.
     v = linear([Value(1.0)], [2.0], Value(0.5))
     assert "label=linear" in draw_dot(v).source
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_collapse_draws_each_neuron_call_as_one_box(fused: bool) -> None:
+    model = MLP(2, [3, 1], activation="tanh", seed=0, fused=fused)
+    losses = []
+    for x in ([0.5, -1.0], [1.5, 0.25]):  # two calls of every neuron
+        out = model([Value(x[0], label="x0"), Value(x[1], label="x1")])
+        assert isinstance(out, Value)
+        losses.append((out - 1.0) ** 2)
+    loss = losses[0] + losses[1]
+    loss.backward()
+    source = draw_dot(loss, collapse=model).source
+    recs = records(source)
+    boxes = [label for label in recs.values() if "b + w.x" in label]
+    assert len(boxes) == 2 * 4
+    assert sum(label.startswith("neuron: tanh(b + w.x)") for label in boxes) == 2 * 3
+    # The boxes carry the neurons' outputs and gradients, in both builds.
+    outputs = [n for n in topological_order(loss) if n._op == "tanh"]
+    for n in outputs:
+        assert f"neuron: tanh(b + w.x) | data {format_number(n.data)} | grad {format_number(n.grad)}" in boxes
+    # Weights, biases and the inner products/sums are gone; inputs, the loss ops stay.
+    names = {label.split(" | ")[0] for label in recs.values()}
+    assert {"x0", "x1"} <= names
+    assert "linear" not in source and 'label="*"' not in source
+    assert len(recs) == 4 + 8 + 2 * 3 + 1  # inputs, boxes, (-, **2, const 1) per loss, the sum
+    # Collapsing is what lets a bigger graph under the node limit.
+    assert len(topological_order(loss)) > len(recs)
+    draw_dot(loss, collapse=[model.layers[0], model.layers[1]], max_nodes=len(recs))
+    with pytest.raises(ValueError, match="collapse=model"):
+        draw_dot(loss, max_nodes=len(recs))
+    with pytest.raises(TypeError, match="collapse expects"):
+        draw_dot(loss, collapse=3)
+    assert svg_texts(render_svg(loss, collapse=model))
+
+
+def test_collapse_keeps_parameters_used_elsewhere() -> None:
+    n = Neuron(2, activation="relu", seed=4)
+    out = n([1.0, 2.0])
+    reg = out + n.w[0] * n.w[0]  # weight decay touches w0 outside the neuron
+    n.w[0].label = "w0"
+    source = draw_dot(reg, collapse=n).source
+    assert "w0 | data" in source
+    assert "relu(b + w.x)" in source
