@@ -224,10 +224,11 @@ def test_backward_twice_doubles_leaf_grads(program: tuple[list[float], list[tupl
 
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
+moderate = st.floats(-40.0, 40.0)
 
 
 @settings(max_examples=MANY_EXAMPLES, deadline=None)
-@given(finite)
+@given(st.one_of(finite, moderate))
 def test_sigmoid_tanh_finite_and_match_torch_for_any_finite_input(x: float) -> None:
     for name, torch_fn in (("sigmoid", torch.sigmoid), ("tanh", torch.tanh)):
         v = Value(x)
@@ -239,4 +240,9 @@ def test_sigmoid_tanh_finite_and_match_torch_for_any_finite_input(x: float) -> N
         assert t.grad is not None
         assert math.isfinite(out.data) and math.isfinite(v.grad)
         assert out.data == pytest.approx(t_out.item(), rel=1e-12, abs=1e-300)
-        assert v.grad == pytest.approx(t.grad.item(), rel=1e-9, abs=1e-300)
+        # Both libraries compute the derivative from the rounded output y:
+        # 1 - y**2 and y (1 - y).  Near |y| = 1 that subtraction magnifies a
+        # one-ulp difference between libm's and PyTorch's forward value into
+        # a relative difference of ulp / (1 - |y|) (~1e-6 at |x| = 12), so the
+        # grads agree to rel 1e-9 plus a few ulps of y, not better.
+        assert v.grad == pytest.approx(t.grad.item(), rel=1e-9, abs=4 * math.ulp(out.data))

@@ -101,8 +101,10 @@ def _check_sigmoid_neuron(a: Value, ws: list[Value]) -> None:
     a.backward()
     assert [round(w.grad, 7) for w in ws] == [-0.0066481, -0.0132961, 0.0066481]
     s = 1 / (1 + math.exp(-5.0))
-    assert a.data == pytest.approx(s, rel=1e-15)
-    assert [w.grad for w in ws] == pytest.approx([-s * (1 - s), -2 * s * (1 - s), s * (1 - s)], rel=1e-12)
+    assert a.data == pytest.approx(s, rel=1e-15, abs=0)
+    assert [w.grad for w in ws] == pytest.approx(
+        [-s * (1 - s), -2 * s * (1 - s), s * (1 - s)], rel=1e-12, abs=0
+    )
 
 
 def test_sigmoid_neuron_from_elementary_ops() -> None:
@@ -128,4 +130,4 @@ def test_seed_notes_rounding_slip() -> None:
     out = x.sigmoid()
     out.backward()
     assert round(x.grad, 4) == 0.0066
-    assert x.grad == pytest.approx(out.data * (1 - out.data), rel=1e-15)
+    assert x.grad == pytest.approx(out.data * (1 - out.data), rel=1e-15, abs=0)
