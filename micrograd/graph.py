@@ -94,6 +94,9 @@ def _record_text(text: str) -> str:
     return text
 
 
+_NON_COMMUTATIVE = ("-", "/", "**")
+
+
 def _check_precision(precision: int) -> int:
     if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
         raise ValueError(f"precision must be an int between 1 and 17, got {precision!r}")
@@ -194,8 +197,10 @@ def draw_dot(
             attrs.update(color="#d62728", penwidth="2.5", fontcolor="#d62728")
         dot.node(node_id, **attrs)
 
-    def edge(tail: str, head: str, edge_id: str, hot: bool) -> None:
+    def edge(tail: str, head: str, edge_id: str, hot: bool, label: str = "") -> None:
         attrs = {"id": edge_id}
+        if label:
+            attrs.update(label=label, fontsize="9")
         if hot:
             attrs.update(color="#d62728", penwidth="2.5")
         dot.edge(tail, head, **attrs)
@@ -206,7 +211,7 @@ def draw_dot(
 
     dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
     dot.attr("node", fontname="Helvetica", fontsize="11")
-    dot.attr("edge", arrowsize="0.7")
+    dot.attr("edge", arrowsize="0.7", fontname="Helvetica")
     for node in order:
         if node in hidden:
             continue
@@ -240,9 +245,12 @@ def draw_dot(
                 edge(f"{pid}_op", pid, f"{pid}_out", False)
                 edge(pid, oid, f"{pid}_e", hot_term)
         else:
-            op_node(oid, node._op, this_step)
+            # For a - b, a / b and a ** b the picture must say which operand is which.
+            ordered = node._op in _NON_COMMUTATIVE and len(node._prev) == 2
+            op_node(oid, f"a {node._op} b" if ordered else node._op, this_step)
             for k, parent in enumerate(node._prev):
-                edge(f"v{index[parent]}", oid, f"e{index[parent]}_{i}_{k}", this_step and k == hot_k)
+                hot = this_step and k == hot_k
+                edge(f"v{index[parent]}", oid, f"e{index[parent]}_{i}_{k}", hot, "ab"[k] if ordered else "")
         edge(oid, vid, f"{vid}_out", this_step)
     _install_friendly_errors(dot)
     return dot

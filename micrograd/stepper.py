@@ -103,6 +103,8 @@ _SCRIPT = """
     var s = data.steps[k - 1];
     [s.parent, s.child, s.op_node, s.edge].forEach(function (el) { mark(el, "hl"); });
     mark(s.parent, "changed");
+    var focus = document.getElementById(s.parent);
+    if (focus && focus.scrollIntoView) { focus.scrollIntoView({block: "nearest", inline: "center"}); }
     document.getElementById("edge").textContent = s.title;
     setNumber("upstream", s.upstream, s.upstream_text);
     setNumber("local", s.local, s.local_text);

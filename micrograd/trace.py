@@ -126,6 +126,8 @@ def _local_formula(node: Value, k: int, names: Mapping[Value, str]) -> str:
         return "-1"
     if op.startswith("**") and len(prev) == 1:
         n = float(op[2:])
+        if n == 2:
+            return f"2 * {a}"
         return f"{op[2:]} * {a}**{format_number(n - 1, 6)}"
     if op == "**":
         return f"{b} * {a}**({b} - 1)" if k == 0 else f"{out} * ln({a})"
@@ -191,14 +193,16 @@ class Step:
         def f(x: float) -> str:
             return format_number(x, precision)
 
+        def operand(x: float) -> str:  # "2 * (-1)", not "2 * -1"
+            return f"({f(x)})" if x < 0 else f(x)
+
         root, c, p = self.root_name, self.child_name, self.parent_name
-        local = f(self.local)
-        if self.formula != local:
-            local = f"({self.formula} = {local})"
+        local = operand(self.local)
+        if self.formula != f(self.local):
+            local = f"({self.formula} = {f(self.local)})"
         return (
-            f"d{root}/d{c} * d{c}/d{p} = {f(self.upstream)} * {local} "
-            f"= {f(self.contribution)};  {p}.grad = {f(self.grad_before)} + {f(self.contribution)} "
-            f"= {f(self.grad_after)}"
+            f"d{root}/d{c} * d{c}/d{p} = {operand(self.upstream)} * {local} = {f(self.contribution)};  "
+            f"{p}.grad = {operand(self.grad_before)} + {operand(self.contribution)} = {f(self.grad_after)}"
         )
 
 

@@ -75,8 +75,12 @@ def test_worked_example_graph_has_exactly_the_expected_nodes() -> None:
         "data 0.5 | grad 4",
     }
     assert set(recs.values()) == expected
-    op_labels = sorted(re.findall(r'^\s*v\d+_op \[label="?([^" ]+)"? ', source, flags=re.M))
-    assert op_labels == sorted(["*", "*", "relu", "-", "**2", "*"])
+    op_labels = sorted(re.findall(r'^\s*v\d+_op \[label="?([^"]+?)"? id=', source, flags=re.M))
+    assert op_labels == sorted(["*", "*", "relu", "a - b", "**2", "*"])
+    # The subtraction's operands are marked: y_hat is a, y is b.
+    order_ids = {n.label: f"v{i}" for i, n in enumerate(order) if n.label}
+    assert re.search(rf"{order_ids['y_hat']} -> v\d+_op \[label=a ", source)
+    assert re.search(rf"{order_ids['y']} -> v\d+_op \[label=b ", source)
     # One edge per operand plus one from each op node to its result.
     assert source.count("->") == sum(len(n._prev) for n in order) + 6
 
