@@ -261,7 +261,8 @@ def _make_inputs(example_inputs: Sequence[object]) -> tuple[list[Value | list[Va
         items = arg.tolist() if hasattr(arg, "tolist") else arg
         if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
             raise TypeError(
-                f"example_inputs[{i}] must be a number or a flat sequence of numbers, got {type(arg).__name__!r}"
+                f"example_inputs[{i}] must be a number or a flat sequence of numbers, "
+                f"got {type(arg).__name__!r}"
             )
         row: list[Value] = []
         for j, x in enumerate(items):
