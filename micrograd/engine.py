@@ -244,8 +244,9 @@ def _abs_rule(out: Value, g: float) -> None:
 
 def _tanh_rule(out: Value, g: float) -> None:
     t = out.data
-    # 1 - t**2 factored: for |t| near 1, t * t rounds away the digits that
-    # 1 - t*t keeps (relative error ~1e-8 at |a| = 10), while 1 - |t| is exact.
+    # 1 - t**2, factored.  In 1 - t*t the rounding of t*t (~1e-16) is large
+    # next to a result that is tiny when |t| is near 1 (1e-8 relative error at
+    # a = 10).  1 - t is exact there and 1 + t ~ 2 is off by at most half an ulp.
     out._prev[0].grad += g * ((1.0 - t) * (1.0 + t))
 
 
