@@ -17,6 +17,7 @@ differences, so all three evaluate the very same function.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +27,10 @@ import torch
 from conftest import MANY_EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_engine_torch import assert_mlp_matches_torch
 
 from micrograd.engine import Value, no_grad
+from micrograd.nn import MLP
 
 LIMIT = 1e3  # largest |value| a node may take; keeps derivatives moderate
 
@@ -246,3 +249,22 @@ def test_sigmoid_tanh_finite_and_match_torch_for_any_finite_input(x: float) -> N
         # a relative difference of ulp / (1 - |y|) (~1e-6 at |x| = 12), so the
         # grads agree to rel 1e-9 plus a few ulps of y, not better.
         assert v.grad == pytest.approx(t.grad.item(), rel=1e-9, abs=4 * math.ulp(out.data))
+
+
+activations = st.sampled_from(["relu", "tanh", "sigmoid", None])
+
+
+@settings(max_examples=MANY_EXAMPLES // 5, deadline=None)
+@given(
+    nin=st.integers(1, 4),
+    nouts=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    activation=activations,
+    final=activations,
+    fused=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_random_mlps_match_torch(
+    nin: int, nouts: list[int], activation: str | None, final: str | None, fused: bool, seed: int
+) -> None:
+    model = MLP(nin, nouts, activation, final, seed=seed, fused=fused)
+    assert_mlp_matches_torch(model, random.Random(seed), batch=2)
