@@ -9,6 +9,13 @@ and one arrow from it to its result.  So an arrow ``a -> (*) -> c`` reads
 Node ids come from the topological order (``v0``, ``v1``, ...), never from
 ``id()``, so drawing the same expression twice gives byte-identical DOT.
 
+Operands of ``-``, ``/`` and ``**`` are marked ``a`` and ``b`` (the op node
+reads ``a - b``).  A fused ``linear`` node (a whole neuron's ``b + w.x``) is
+one op node; ``expand_linear=True`` draws its elementary ``*`` and ``+``, and
+``collapse=model`` goes the other way, one box per neuron call.  Graphs with
+more than ``max_nodes`` boxes raise ``ValueError`` instead of keeping ``dot``
+busy for minutes.
+
 Importing this module also gives :class:`Value` a ``_repr_svg_`` method, so a
 Value displays as its graph in Jupyter.
 """
