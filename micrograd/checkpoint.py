@@ -69,6 +69,9 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
             while view:
                 written = os.write(fd, view[:_CHUNK])
                 view = view[written:]
+            # mkstemp creates the file as 0600; give it the permissions a
+            # plain open() would (0666 minus the umask).
+            os.fchmod(fd, 0o666 & ~_umask())
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -78,6 +81,13 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
         raise
     _fsync_folder(folder)
     return target
+
+
+def _umask() -> int:
+    # The only portable way to read the umask is to set it and put it back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: Path) -> None:

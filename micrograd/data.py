@@ -128,7 +128,8 @@ def spiral(
 ) -> tuple[FloatArray, IntArray]:
     """``classes`` spiral arms (the CS231n toy problem), ``n`` points in total.
 
-    Arm ``k`` has radius ``r`` evenly spaced in ``[0, 1]`` and angle
+    Arm ``k`` has radius ``r`` evenly spaced in ``(0, 1]`` (the origin is left
+    out: it lies on every arm, so no classifier could get it right) and angle
     ``4 k + 4 r`` radians plus Gaussian noise of ``noise`` radians; a point is
     ``(r sin angle, r cos angle)``.  Points are returned in random order.
     """
@@ -141,7 +142,7 @@ def spiral(
     parts_X, parts_y = [], []
     for k in range(classes):
         count = n // classes + (1 if k < n % classes else 0)
-        r = np.linspace(0.0, 1.0, count)
+        r = np.linspace(0.0, 1.0, count + 1)[1:]
         angle = 4.0 * k + 4.0 * r + rng.normal(scale=noise, size=count)
         parts_X.append(np.column_stack([r * np.sin(angle), r * np.cos(angle)]))
         parts_y.append(np.full(count, k, dtype=np.int64))

@@ -63,6 +63,7 @@ def test_spiral_three_classes() -> None:
     assert np.bincount(y).tolist() == [51, 50, 50]
     radius = np.hypot(X[:, 0], X[:, 1])
     assert radius.max() <= 1.0 + 1e-12
+    assert radius.min() > 0  # the origin is on every arm, so it is left out
     np.testing.assert_array_equal(spiral(30, seed=2)[0], spiral(30, seed=2)[0])
 
 
