@@ -1,0 +1,172 @@
+"""Checks on the committed notebooks that do not need a kernel.
+
+``make test`` executes every notebook with nbmake (a failing ``assert`` in a
+cell fails the run); these tests check what nbmake cannot see: that the
+committed ``.ipynb`` files match their sources in ``notebooks/src/``, carry
+their outputs from a clean top-to-bottom run, and contain nothing
+machine-specific (absolute paths, memory addresses, timings).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+SCRIPTS = ROOT / "scripts"
+
+EXPECTED = [
+    "01_worked_example",
+    "02_sigmoid_neuron",
+    "03_two_layer_softmax",
+    "04_four_equations",
+    "05_pytorch_tutorial",
+    "06_moons_demo",
+]
+# Notebooks that must show at least one graph (inline SVG) or plot (PNG).
+WITH_SVG = {"01_worked_example", "02_sigmoid_neuron"}
+WITH_PLOT = {"01_worked_example", "05_pytorch_tutorial", "06_moons_demo"}
+
+# Text that would differ between machines or runs.
+MACHINE_SPECIFIC = [
+    re.compile(r"0x[0-9a-fA-F]{6,}"),  # object repr with a memory address
+    re.compile(r"/(?:tmp|home|root|work|Users|private/var)/"),  # absolute paths
+    re.compile(r"\b20\d\d-\d\d-\d\d[T ]\d\d:\d\d"),  # timestamps
+]
+
+
+def _scripts(name: str) -> ModuleType:
+    if str(SCRIPTS) not in sys.path:
+        sys.path.insert(0, str(SCRIPTS))
+    return importlib.import_module(name)
+
+
+def _load(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+
+
+def _output_texts(cell: nbformat.NotebookNode) -> list[str]:
+    texts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            texts.append(out.text)
+        elif out.output_type in ("display_data", "execute_result"):
+            for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+                if mime in out.data:
+                    texts.append(out.data[mime])
+    return texts
+
+
+def test_every_notebook_is_present_and_built_from_its_source() -> None:
+    make = _scripts("make_notebooks")
+    names = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))
+    assert names == EXPECTED
+    assert sorted(p.stem for p in make.SOURCE_DIR.glob("*.py")) == EXPECTED
+    assert make.check(make.select_sources([])) == [], "run: .venv/bin/python scripts/make_notebooks.py"
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_notebook_was_executed_top_to_bottom_with_clean_outputs(name: str) -> None:
+    nb = _load(name)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec.name == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code, "a notebook without code cells"
+    # One clean run: counts 1, 2, 3, ... in order, no errors, no timing metadata.
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+    for cell in code:
+        assert "execution" not in cell.metadata
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{name}: stored error output {out.get('ename')}"
+            if out.output_type == "stream":
+                assert out.name == "stdout", f"{name}: stderr output stored: {out.text[:200]!r}"
+        for text in _output_texts(cell):
+            for pattern in MACHINE_SPECIFIC:
+                match = pattern.search(text)
+                assert match is None, f"{name}: machine-specific output {match.group(0)!r} in {text[:120]!r}"
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_notebook_structure_learn_check_summarise(name: str) -> None:
+    nb = _load(name)
+    first, last = nb.cells[0], nb.cells[-1]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    assert "What you will learn" in first.source
+    assert last.cell_type == "markdown" and last.source.startswith("## Summary")
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert len(re.findall(r"^\s*assert\b", source, flags=re.MULTILINE)) >= 5, "numbers must be checked"
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_graphs_and_plots_are_stored_inline(name: str) -> None:
+    mimes = {
+        mime
+        for cell in _load(name).cells
+        for out in cell.get("outputs", [])
+        if out.output_type in ("display_data", "execute_result")
+        for mime in out.data
+    }
+    assert ("image/svg+xml" in mimes) == (name in WITH_SVG)
+    assert ("image/png" in mimes) == (name in WITH_PLOT)
+
+
+def test_parse_cells_splits_code_and_markdown() -> None:
+    make = _scripts("make_notebooks")
+    text = "# %% [markdown]\n# # Title\n#\n# $a_1$ text\n\n# %%\nx = 1\n\n\n# %%\nassert x == 1\n"
+    assert make.parse_cells(text) == [
+        ("markdown", "# Title\n\n$a_1$ text"),
+        ("code", "x = 1"),
+        ("code", "assert x == 1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x = 1\n# %%\n", "before the first cell marker"),
+        ("# %% [markdown]\n#no space\n", "must start with '# '"),
+    ],
+)
+def test_parse_cells_rejects_malformed_sources(text: str, message: str) -> None:
+    make = _scripts("make_notebooks")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make.parse_cells(text, "demo.py")
+
+
+def test_write_atomic_keeps_the_old_file_when_the_new_notebook_is_invalid(tmp_path: Path) -> None:
+    run = _scripts("run_notebooks")
+    target = tmp_path / "nb.ipynb"
+    good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hello")])
+    run.write_atomic(good, target)
+    before = target.read_bytes()
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hello")])
+    bad.cells[0]["cell_type"] = "not-a-cell-type"
+    with pytest.raises(nbformat.ValidationError):
+        run.write_atomic(bad, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["nb.ipynb"]  # no temp file left behind
+
+
+def test_write_atomic_keeps_the_old_file_when_the_write_is_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _scripts("run_notebooks")
+    target = tmp_path / "nb.ipynb"
+    run.write_atomic(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("old")]), target)
+    before = target.read_bytes()
+
+    def crash(src: object, dst: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run.write_atomic(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("new")]), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["nb.ipynb"]
