@@ -349,7 +349,10 @@ class _MatmulLinear(_Group):
     def backward(self, bufs: Bufs, grads: Bufs) -> None:
         g = grads[self.dom][self.out]
         if self.w_needs:
-            dw = g @ self.x.get(bufs).T
+            x = self.x.get(bufs)
+            # Batch-invariant inputs with a per-sample bias: sum G over the batch first.
+            gw = g.sum(axis=1, keepdims=True) if x.shape[1] != g.shape[1] else g
+            dw = gw @ x.T
             self.w_scatter.add(grads[INV], dw.reshape(-1, 1))
         if self.x.needs_grad:
             self.x.add(grads, bufs[INV][self.w_rows, 0].T @ g)
@@ -798,10 +801,15 @@ COMPILED_LOSSES = ("hinge", "bce", "cross_entropy")
 
 
 def _softplus(z: Value) -> Value:
-    # log(1 + e**z) = relu(z) + log(1 + e**-|z|): one branch-free formula that
-    # never exponentiates a positive number (the eager losses branch on z's
-    # sign, which a tape cannot replay).
-    return z.relu() + (1 + (-z.abs()).exp()).log()
+    """log(1 + e**z) = (z + |z|)/2 + log(1 + e**-|z|);  d/dz = sigmoid(z).
+
+    One branch-free formula that never exponentiates a positive number (the
+    eager loss branches on z's sign, which a tape cannot replay).  ``(z+|z|)/2``
+    rather than ``relu(z)`` because of z == 0, which a network with dead units
+    really produces: with the engine's |z|' = 0 there, the derivative is
+    1/2 + 0 = sigmoid(0), where relu'(0) = 0 would give 0."""
+    magnitude = z.abs()
+    return 0.5 * (z + magnitude) + (1 + (-magnitude).exp()).log()
 
 
 def per_sample_loss(
