@@ -107,7 +107,11 @@ def test_moons_step_computes_the_demo_loss_and_trains() -> None:
     Xa, ya = make_moons(100, noise=0.1, seed=3)
     X = Xa.tolist()
     y = [2 * int(v) - 1 for v in ya]
-    weights = [p.data for p in MLP(2, [16, 16, 1], seed=3).parameters()]
+    model = MLP(2, [16, 16, 1], seed=3)
+    # The benchmark hands weights to every engine in parameters() order, which
+    # must be named_parameters' order: per neuron its weights, then its bias.
+    assert model.parameters() == [p for _, p in model.named_parameters()]
+    weights = [p.data for p in model.parameters()]
     step = bench.our_engine_spec().moons(X, y, weights)
     losses = [step(k, 100) for k in range(4)]
     assert losses[0] == pytest.approx(_plain_float_svm_loss(weights, X, y), rel=1e-12)
