@@ -1,0 +1,120 @@
+"""The demo: 100% on moons, valid output files, exact checkpoint, CLI errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from micrograd.__main__ import build_parser, main
+from micrograd.checkpoint import load
+from micrograd.demo import train_demo
+from micrograd.engine import no_grad
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def raw_outputs(model: object, rows: list[list[float]]) -> list[float]:
+    with no_grad():
+        outs = [model(r) for r in rows]  # type: ignore[operator]
+    flat: list[float] = []
+    for o in outs:
+        flat.extend(v.data for v in (o if isinstance(o, list) else [o]))
+    return flat
+
+
+def check_files(out: Path) -> None:
+    for name in ("decision_boundary.png", "loss.png"):
+        assert (out / name).read_bytes()[:8] == PNG_MAGIC, name
+    doc = json.loads((out / "model.json").read_text())
+    assert doc["format"] == "micrograd-checkpoint"
+    root = ET.parse(out / "graph.svg").getroot()
+    assert root.tag.endswith("svg")
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}g")) > 50  # a real graph, not an empty page
+
+
+def test_moons_demo_reaches_100_percent_and_checkpoint_is_exact(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["demo", "--out", str(tmp_path), "--no-progress"])
+    result = train_demo(args)
+    assert result.accuracy == 1.0
+    assert len(result.history) == 100
+    assert result.model.nouts == [16, 16, 1] and len(result.X) == 100
+    check_files(tmp_path)
+    loaded = load(tmp_path / "model.json").model
+    assert loaded is not None
+    rows = result.X.tolist()
+    assert raw_outputs(loaded, rows) == raw_outputs(result.model, rows)  # bit for bit
+
+
+def test_spiral_via_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["demo", "--dataset", "spiral", "--steps", "40", "--n", "60", "--out", str(tmp_path), "--no-progress"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "spiral: 40 steps" in out and "final training accuracy" in out
+    for name in ("decision_boundary.png", "loss.png", "model.json", "graph.svg"):
+        assert f"wrote {tmp_path / name}" in out
+    check_files(tmp_path)
+    ck = load(tmp_path / "model.json")
+    assert ck.model is not None and ck.model.nouts == [16, 16, 3]
+    assert ck.optimizer_state is not None and ck.optimizer_state["type"] == "Adam"
+    accuracy = float(out.split("final training accuracy ")[1].split("%")[0]) / 100
+    assert accuracy > 0.6  # 3 classes: chance is 1/3
+
+
+def test_minibatch_sgd_and_bce_options(tmp_path: Path) -> None:
+    flags = ["--optimizer", "sgd", "--lr", "0.05", "--loss", "bce", "--batch-size", "25", "--steps", "8"]
+    args = build_parser().parse_args(["demo", *flags, "--out", str(tmp_path), "--no-progress"])
+    result = train_demo(args)
+    assert len(result.history) == 8 and result.history[-1]["epoch"] == 1
+
+
+def test_help_documents_every_flag() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "micrograd", "demo", "--help"], capture_output=True, text=True, check=True
+    )
+    for flag in ("--dataset", "--steps", "--lr", "--optimizer", "--loss", "--batch-size", "--n", "--noise"):
+        assert flag in proc.stdout
+    for flag in ("--seed", "--out", "--no-progress", "moons", "spiral", "out/demo"):
+        assert flag in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus"], "unrecognized arguments"),
+        (["--steps", "-5"], "must be >= 1"),
+        (["--steps", "ten"], "expected an integer"),
+        (["--lr", "0"], "> 0"),
+        (["--lr", "nan"], "> 0"),
+        (["--noise", "-0.1"], ">= 0"),
+        (["--dataset", "mnist"], "invalid choice"),
+        (["--batch-size", "0"], "must be >= 1"),
+    ],
+)
+def test_bad_flags_are_argparse_errors(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", *argv])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_binary_loss_on_three_classes_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["demo", "--dataset", "spiral", "--loss", "hinge", "--out", str(tmp_path), "--no-progress"])
+    assert code == 2
+    assert "two classes" in capsys.readouterr().err
+    assert not (tmp_path / "model.json").exists()
+
+
+def test_graph_is_one_samples_loss(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["demo", "--steps", "1", "--out", str(tmp_path), "--no-progress"])
+    train_demo(args)
+    svg = (tmp_path / "graph.svg").read_text()
+    assert "loss" in svg and "x0" in svg and "x1" in svg and "linear" in svg
