@@ -144,6 +144,11 @@ class Neuron(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"w.{i}", w) for i, w in enumerate(self.w)] + [("b", self.b)]
 
+    # parameters() is called several times per training step: the overrides
+    # below give named_parameters' order without formatting a name per value.
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
     def __repr__(self) -> str:
         kind = (self.activation or "linear").capitalize()
         return f"{kind}Neuron({len(self.w)})"
@@ -187,6 +192,9 @@ class Layer(Module):
         return [
             (f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()
         ]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer({self.nin} -> {self.nout}, activation={self.activation!r})"
@@ -248,6 +256,9 @@ class MLP(Module):
             for i, layer in enumerate(self.layers)
             for name, p in layer.named_parameters()
         ]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
 
     def config(self) -> dict[str, object]:
         """The constructor arguments of this architecture: ``MLP(**m.config())``
