@@ -43,6 +43,8 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, timeout: int = 600) -> Non
         timeout=timeout,
         kernel_name=KERNEL_NAME,
         record_timing=False,
+        # A print split across two kernel messages would otherwise store two outputs on some runs.
+        coalesce_streams=True,
         resources={"metadata": {"path": str(workdir)}},
     )
     client.execute()

@@ -10,6 +10,7 @@ machine-specific (absolute paths, memory addresses, timings).
 from __future__ import annotations
 
 import importlib
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -83,6 +84,9 @@ def test_notebook_was_executed_top_to_bottom_with_clean_outputs(name: str) -> No
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
     for cell in code:
         assert "execution" not in cell.metadata
+        # Streams are coalesced, so how the kernel happened to chunk a print cannot change the file.
+        kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+        assert all(a != b or a[0] != "stream" for a, b in itertools.pairwise(kinds)), f"{name}: split stream"
         for out in cell.outputs:
             assert out.output_type != "error", f"{name}: stored error output {out.get('ename')}"
             if out.output_type == "stream":
