@@ -147,17 +147,17 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
         raise ValueError(f"--loss {loss} is for two classes; {args.dataset} has {classes}")
     model = MLP(2, [16, 16, outputs], seed=args.seed)
     optimizer = _make_optimizer(args.optimizer, model, args.lr)
-    # With full batches, one epoch is one step.
+    # Enough epochs for `steps` steps; max_steps cuts the last one short.
     batch = args.batch_size
     steps_per_epoch = 1 if batch is None else -(-n // min(batch, n))
-    epochs = -(-steps // steps_per_epoch)
     history = fit(
         model,
         (X, y),
         loss,
         optimizer,
-        epochs=epochs,
+        epochs=-(-steps // steps_per_epoch),
         batch_size=batch,
+        max_steps=steps,
         seed=args.seed,
         progress=not args.no_progress,
         desc=args.dataset,
@@ -179,6 +179,7 @@ def _write_outputs(result: DemoResult, out: Path, optimizer: Optimizer, title: s
         result.y,
         out / "decision_boundary.png",
         title=f"{title}: {result.accuracy:.0%} training accuracy",
+        resolution=100,
     )
     if result.history:
         files["loss.png"] = plot_loss(result.history, out / "loss.png", title=title)
@@ -209,6 +210,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"python -m micrograd demo: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. an --out folder that cannot be written
+        print(f"python -m micrograd demo: cannot write the outputs: {exc}", file=sys.stderr)
+        return 1
     history = result.history
     print(f"{args.dataset}: {len(history)} steps, loss curve:")
     print("\n".join(_loss_curve_summary(history)))

@@ -206,6 +206,7 @@ def fit(
     epochs: int = 1,
     batch_size: int | None = None,
     *,
+    max_steps: int | None = None,
     step_fn: StepFn | None = None,
     shuffle: bool = True,
     seed: int | None = 0,
@@ -224,6 +225,7 @@ def fit(
         optimizer: anything with ``zero_grad()``, ``step()`` and ``lr``.
         epochs: passes over the data.
         batch_size: samples per step; ``None`` means the whole data set.
+        max_steps: stop after this many steps even if an epoch is unfinished.
         step_fn: computes loss and gradients of a batch (default: eager).
         shuffle: reshuffle the samples each epoch (seeded by ``seed``).
         lr_schedule: ``step -> learning rate``, applied before each step.
@@ -248,16 +250,20 @@ def fit(
         if model is None or loss is None:
             raise ValueError("fit needs a model and a loss (or a step_fn)")
         step_fn = eager_step_fn(model, loss)
-    steps_per_epoch = math.ceil(n / size)
+    total = epochs * math.ceil(n / size)
+    if max_steps is not None:
+        total = min(total, _positive_int(max_steps, "max_steps"))
     rng = np.random.default_rng(seed)
     history = History()
-    bar = tqdm(total=epochs * steps_per_epoch, desc=desc, unit="step", disable=not progress)
+    bar = tqdm(total=total, desc=desc, unit="step", disable=not progress)
     step = 0
     with _defer_ctrl_c() as ctrl_c:
         try:
             for epoch in range(epochs):
                 order = rng.permutation(n).tolist() if shuffle else list(range(n))
                 for start in range(0, n, size):
+                    if step == total:
+                        break
                     batch = order[start : start + size]
                     if lr_schedule is not None:
                         optimizer.lr = lr_schedule(step)

@@ -68,10 +68,11 @@ def test_spiral_via_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_minibatch_sgd_and_bce_options(tmp_path: Path) -> None:
-    flags = ["--optimizer", "sgd", "--lr", "0.05", "--loss", "bce", "--batch-size", "25", "--steps", "8"]
+    flags = ["--optimizer", "sgd", "--lr", "0.05", "--loss", "bce", "--batch-size", "25", "--steps", "6"]
     args = build_parser().parse_args(["demo", *flags, "--out", str(tmp_path), "--no-progress"])
     result = train_demo(args)
-    assert len(result.history) == 8 and result.history[-1]["epoch"] == 1
+    # 4 batches per epoch: the run stops 2 steps into the second epoch
+    assert len(result.history) == 6 and result.history[-1]["epoch"] == 1
 
 
 def test_help_documents_every_flag() -> None:
@@ -111,6 +112,14 @@ def test_binary_loss_on_three_classes_is_an_error(tmp_path: Path, capsys: pytest
     assert code == 2
     assert "two classes" in capsys.readouterr().err
     assert not (tmp_path / "model.json").exists()
+
+
+def test_unwritable_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code = main(["demo", "--steps", "1", "--out", str(blocker / "sub"), "--no-progress"])
+    assert code == 1
+    assert "cannot write the outputs" in capsys.readouterr().err
 
 
 def test_graph_is_one_samples_loss(tmp_path: Path) -> None:

@@ -65,6 +65,12 @@ def test_mini_batches_cover_every_sample_once_per_epoch() -> None:
     assert seen[:10] != seen[10:]  # reshuffled between epochs
 
 
+def test_max_steps_stops_mid_epoch() -> None:
+    model, opt = model_and_opt()
+    history = fit(model, (X, Y), "hinge", opt, epochs=5, batch_size=10, max_steps=6, progress=False)
+    assert [(r["epoch"], r["step"]) for r in history] == [(0, 0), (0, 1), (0, 2), (0, 3), (1, 4), (1, 5)]
+
+
 def test_step_fn_hook_replaces_the_eager_step() -> None:
     # A step function that computes the same loss another way plugs in
     # without touching the loop: both runs end with identical weights.
