@@ -60,8 +60,11 @@ def write_atomic(nb: nbformat.NotebookNode, path: Path) -> None:
     text = nbformat.writes(nb)
     if not text.endswith("\n"):
         text += "\n"
+    # mkstemp creates the file readable by its owner only; keep the mode the notebook had.
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()

@@ -149,6 +149,7 @@ def test_write_atomic_keeps_the_old_file_when_the_new_notebook_is_invalid(tmp_pa
     target = tmp_path / "nb.ipynb"
     good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hello")])
     run.write_atomic(good, target)
+    assert target.stat().st_mode & 0o777 == 0o644  # readable like any checked-out file, not mkstemp's 0600
     before = target.read_bytes()
     bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("hello")])
     bad.cells[0]["cell_type"] = "not-a-cell-type"

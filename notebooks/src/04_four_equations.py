@@ -156,6 +156,7 @@ print(f"\nall {n_params} parameter gradients and all {sum(sizes[1:])} deltas agr
 norms = [float(np.linalg.norm(d)) for d in deltas]
 for l, n in enumerate(norms, start=1):
     print(f"|delta^{l}| = {n:.6f}")
+assert norms[0] < norms[1] < norms[2]  # smaller the further back from the output
 assert float(np.max(sigmoid_prime(np.linspace(-10, 10, 2001)))) == 0.25  # the bound, attained at z = 0
 
 # %% [markdown]
