@@ -74,8 +74,16 @@ def _as_target(x: object, what: str) -> float:
     return t
 
 
+def _tolist(x: object) -> object:
+    """numpy arrays (and anything else with ``tolist``) become nested lists."""
+    if not isinstance(x, (Value, list, tuple)) and hasattr(x, "tolist"):
+        return x.tolist()
+    return x
+
+
 def _as_sequence(x: object, what: str) -> list[object]:
     """A single prediction/target becomes a batch of one."""
+    x = _tolist(x)
     if isinstance(x, (Value, numbers.Real)):
         return [x]
     if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
@@ -159,6 +167,7 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 
 
 def _logit_row(logits: object, who: str) -> list[Value]:
+    logits = _tolist(logits)
     if isinstance(logits, (str, bytes, Value)) or not isinstance(logits, Sequence):
         raise TypeError(f"{who} expects a sequence of logits, not {type(logits).__name__!r}")
     if len(logits) == 0:
@@ -238,6 +247,7 @@ def cross_entropy(logits: object, target: object, reduction: Reduction = "mean")
     Same as ``torch.nn.functional.cross_entropy``; stable for logits of 1000.
     """
     _check_reduction(reduction)
+    logits, target = _tolist(logits), _tolist(target)
     if isinstance(logits, (str, bytes, Value)) or not isinstance(logits, Sequence):
         raise TypeError(f"cross_entropy expects a sequence of logits, not {type(logits).__name__!r}")
     if len(logits) == 0:

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
 
 from micrograd.engine import Value
 from micrograd.losses import (
@@ -192,6 +194,39 @@ def test_hinge_matches_torch(reduction: str) -> None:
         lambda t: getattr(F.relu(1 - torch.tensor(labels, dtype=torch.float64) * t), reduction)(),
         scores,
     )
+
+
+LOGITS = st.floats(min_value=-1000, max_value=1000, allow_nan=False)
+
+
+@given(st.lists(LOGITS, min_size=1, max_size=6), st.data())
+def test_cross_entropy_property(logits: list[float], data: st.DataObject) -> None:
+    target = data.draw(st.integers(0, len(logits) - 1))
+    assert_match(
+        lambda v: cross_entropy(v, target),
+        lambda t: F.cross_entropy(t.unsqueeze(0), torch.tensor([target])),
+        logits,
+        abs_=1e-13,
+    )
+
+
+@given(st.lists(st.tuples(LOGITS, st.floats(0, 1)), min_size=1, max_size=6))
+def test_bce_with_logits_property(pairs: list[tuple[float, float]]) -> None:
+    targets = [t for _, t in pairs]
+    assert_match(
+        lambda v: binary_cross_entropy_with_logits(v, targets),
+        lambda t: F.binary_cross_entropy_with_logits(t, torch.tensor(targets, dtype=torch.float64)),
+        [x for x, _ in pairs],
+        abs_=1e-13,
+    )
+
+
+def test_numpy_inputs_are_accepted() -> None:
+    import numpy as np
+
+    assert mse(np.array([1.0, 3.0]), np.array([1.0, 1.0])).data == 2.0
+    assert close(cross_entropy(np.array([[0.0, 0.0]]), np.array([1])).data, math.log(2))
+    assert close(cross_entropy(np.zeros(4), np.int64(3)).data, math.log(4))
 
 
 def test_graph_is_made_of_ordinary_ops() -> None:
