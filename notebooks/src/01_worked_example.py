@@ -19,6 +19,7 @@
 #   L = \tfrac12 (\hat y - y)^2 .$$
 
 # %%
+%matplotlib inline
 import tempfile
 from pathlib import Path
 

@@ -15,6 +15,7 @@
 # Everything runs in float64, so "the same" means equal to rounding error, and each claim is an `assert`.
 
 # %%
+%matplotlib inline
 import copy
 
 import matplotlib.pyplot as plt

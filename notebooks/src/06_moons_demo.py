@@ -14,6 +14,7 @@
 # the pure-Python scalar engine.
 
 # %%
+%matplotlib inline
 import json
 import tempfile
 from pathlib import Path
