@@ -645,6 +645,13 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> 
     if len(weights) != len(inputs):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
     xs = [x if type(x) is Value else _lift(x, "linear") for x in inputs]
+    return _linear(weights, xs, bias)
+
+
+def _linear(weights: Sequence[Value], xs: Sequence[Value], bias: Value) -> Value:
+    """:func:`linear` for inputs already known to be as many Values as weights.
+    A layer checks its inputs once and calls this for each of its neurons,
+    instead of re-checking the same inputs per neuron."""
     acc = bias.data
     for w, x in zip(weights, xs):
         acc += w.data * x.data

@@ -13,7 +13,7 @@ import numbers
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
-from micrograd.engine import Operand, Value, linear, values
+from micrograd.engine import Operand, Value, _linear, values
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Seed", "make_rng"]
 
@@ -134,7 +134,7 @@ class Neuron(Module):
 
     def _forward(self, xs: list[Value]) -> Value:
         if self.fused:
-            z = linear(self.w, xs, self.b)
+            z = _linear(self.w, xs, self.b)  # xs: checked Values, see _check_inputs
         else:
             z = self.b
             for wi, xi in zip(self.w, xs):
