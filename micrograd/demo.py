@@ -99,6 +99,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=1337, help="seed for the data and the initial weights")
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
+    parser.add_argument(
+        "--compiled",
+        action="store_true",
+        help="compute loss and gradients with micrograd.compile (numpy; same result, much faster)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -150,6 +155,11 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
     # Enough epochs for `steps` steps; max_steps cuts the last one short.
     batch = args.batch_size
     steps_per_epoch = 1 if batch is None else -(-n // min(batch, n))
+    step_fn = None
+    if args.compiled:
+        from micrograd.compile import compiled_step_fn
+
+        step_fn = compiled_step_fn(model, loss, 2)
     history = fit(
         model,
         (X, y),
@@ -158,6 +168,7 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
         epochs=-(-steps // steps_per_epoch),
         batch_size=batch,
         max_steps=steps,
+        step_fn=step_fn,
         seed=args.seed,
         progress=not args.no_progress,
         desc=args.dataset,

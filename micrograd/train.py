@@ -61,7 +61,7 @@ class StepFn(Protocol):
     parameter's ``grad`` (which ``fit`` has zeroed); return
     ``(loss, accuracy)`` as floats."""
 
-    def __call__(self, X: Rows, y: Sequence[int]) -> tuple[float, float]: ...
+    def __call__(self, X: Rows, y: Sequence[int], /) -> tuple[float, float]: ...
 
 
 class OptimizerLike(Protocol):

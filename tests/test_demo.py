@@ -75,13 +75,24 @@ def test_minibatch_sgd_and_bce_options(tmp_path: Path) -> None:
     assert len(result.history) == 6 and result.history[-1]["epoch"] == 1
 
 
+def test_compiled_mode_trains_the_same_model(tmp_path: Path) -> None:
+    flags = ["--dataset", "spiral", "--n", "60", "--steps", "30", "--no-progress"]
+    eager = train_demo(build_parser().parse_args(["demo", *flags, "--out", str(tmp_path / "e")]))
+    compiled = train_demo(
+        build_parser().parse_args(["demo", *flags, "--compiled", "--out", str(tmp_path / "c")])
+    )
+    assert compiled.accuracy == eager.accuracy
+    a, b = eager.model.state_dict(), compiled.model.state_dict()
+    assert max(abs(a[k] - b[k]) / (abs(a[k]) + 1e-12) for k in a) < 1e-9
+
+
 def test_help_documents_every_flag() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "micrograd", "demo", "--help"], capture_output=True, text=True, check=True
     )
     for flag in ("--dataset", "--steps", "--lr", "--optimizer", "--loss", "--batch-size", "--n", "--noise"):
         assert flag in proc.stdout
-    for flag in ("--seed", "--out", "--no-progress", "moons", "spiral", "out/demo"):
+    for flag in ("--seed", "--out", "--compiled", "--no-progress", "moons", "spiral", "out/demo"):
         assert flag in proc.stdout
 
 
