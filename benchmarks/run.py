@@ -98,7 +98,7 @@ FULL = Sizes(
     moons_steps=7,
     segments=64,
     segment_steps=150,
-    node_reps={"ours": 15, "reference": 11, "torch": 3},
+    node_reps={"ours": 25, "reference": 15, "torch": 3},
     chain_ops=100_000,
     chain_reps={"ours": 5, "reference": 1, "torch": 2},
 )
