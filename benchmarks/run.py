@@ -196,10 +196,12 @@ def load_reference(target: Path = REF_DIR) -> tuple[types.ModuleType, types.Modu
 
 @dataclass
 class Engine:
+    """What the workloads need from an engine."""
+
     name: str
     leaf: Callable[[float], Any]  # a differentiable scalar input
+    # moons(X, y, initial weights) -> step(k, total_steps) -> loss before the update
     moons: Callable[[list[list[float]], list[int], list[float]], Callable[[int, int], float]]
-    ops_ok: bool = True
 
 
 def _svm_step(value: Callable[[float], Any], model: Any, X: list[list[float]], y: list[int]) -> Any:
