@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -178,12 +179,12 @@ def load_digits(n_class: int = 10) -> tuple[FloatArray, IntArray]:
 
 
 def train_test_split(
-    X: FloatArray,
-    y: IntArray,
+    X: NDArray[Any],
+    y: NDArray[Any],
     test_fraction: float = 0.25,
     seed: int | None = 0,
     stratify: bool = True,
-) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
     """Shuffle and split into ``(X_train, X_test, y_train, y_test)``.
 
     With ``stratify`` each class contributes ``round(test_fraction * count)``

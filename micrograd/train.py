@@ -31,6 +31,7 @@ from types import FrameType
 from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 from tqdm import tqdm
 
 from micrograd.engine import Value, no_grad
@@ -50,6 +51,9 @@ __all__ = [
 
 Output = Value | list[Value]
 Rows = Sequence[Sequence[float]]
+# What evaluate/predict accept: lists of rows or a numpy array (likewise labels).
+RowsLike = Sequence[Sequence[float]] | NDArray[Any]
+LabelsLike = Sequence[int] | NDArray[Any]
 LossFn = Callable[[list[Output], Sequence[int]], Value]
 Record = dict[str, float]
 # Anything that maps one row of numbers to an output (an MLP, a Layer, a function).
@@ -114,18 +118,24 @@ def accuracy(outputs: Sequence[Output], y: Sequence[int]) -> float:
     return sum(_prediction(o) == label for o, label in zip(outputs, y)) / len(outputs)
 
 
-def predict(model: Model, X: Rows) -> list[int]:
+def _rows(X: RowsLike) -> list[list[float]]:
+    rows: list[list[float]] = np.asarray(X, dtype=np.float64).tolist()
+    return rows
+
+
+def predict(model: Model, X: RowsLike) -> list[int]:
     """Predicted class of every row (no graph is recorded)."""
     with no_grad():
-        return [_prediction(model(list(x))) for x in X]
+        return [_prediction(model(x)) for x in _rows(X)]
 
 
-def evaluate(model: Model, X: Rows, y: Sequence[int], loss: str | LossFn) -> tuple[float, float]:
+def evaluate(model: Model, X: RowsLike, y: LabelsLike, loss: str | LossFn) -> tuple[float, float]:
     """``(loss, accuracy)`` on a data set, without recording a graph."""
     loss_fn = _loss_fn(loss)
+    labels = [int(label) for label in np.asarray(y).tolist()]
     with no_grad():
-        outputs = [model(list(x)) for x in X]
-        return loss_fn(outputs, y).data, accuracy(outputs, y)
+        outputs = [model(x) for x in _rows(X)]
+        return loss_fn(outputs, labels).data, accuracy(outputs, labels)
 
 
 def _loss_fn(loss: str | LossFn) -> LossFn:

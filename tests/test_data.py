@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -116,6 +117,6 @@ def test_train_test_split_tiny_both_parts_non_empty() -> None:
         lambda: train_test_split(np.zeros((3, 2)), np.zeros(3), test_fraction=1.0),
     ],
 )
-def test_bad_arguments(call: object) -> None:
+def test_bad_arguments(call: Callable[[], object]) -> None:
     with pytest.raises(ValueError):
-        call()  # type: ignore[operator]
+        call()

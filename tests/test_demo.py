@@ -14,13 +14,14 @@ from micrograd.__main__ import build_parser, main
 from micrograd.checkpoint import load
 from micrograd.demo import train_demo
 from micrograd.engine import no_grad
+from micrograd.nn import MLP
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def raw_outputs(model: object, rows: list[list[float]]) -> list[float]:
+def raw_outputs(model: MLP, rows: list[list[float]]) -> list[float]:
     with no_grad():
-        outs = [model(r) for r in rows]  # type: ignore[operator]
+        outs = [model(r) for r in rows]
     flat: list[float] = []
     for o in outs:
         flat.extend(v.data for v in (o if isinstance(o, list) else [o]))

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value
 from micrograd.losses import (
+    Reduction,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -60,10 +61,10 @@ def assert_match(
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_mse_matches_torch(reduction: str) -> None:
+def test_mse_matches_torch(reduction: Reduction) -> None:
     target = [0.5, -2.0, 3.25, 1e8]
     assert_match(
-        lambda v: mse(v, target, reduction=reduction),  # type: ignore[arg-type]
+        lambda v: mse(v, target, reduction=reduction),
         lambda t: F.mse_loss(t, torch.tensor(target, dtype=torch.float64), reduction=reduction),
         [0.1, -2.0, 7.0, -1e8],
     )
@@ -87,11 +88,11 @@ def test_mse_single_value_and_numbers() -> None:
         ([1e-11, 0.99999999999, 5e-7], [1.0, 0.0, 1.0]),  # just outside the cap
     ],
 )
-def test_bce_matches_torch(probs: list[float], targets: list[float], reduction: str) -> None:
+def test_bce_matches_torch(probs: list[float], targets: list[float], reduction: Reduction) -> None:
     # abs 1e-14: torch computes log(1 - p) as log1p(-p); we form 1 - p first,
     # whose rounding (1e-16 absolute) is all that separates the two.
     assert_match(
-        lambda v: binary_cross_entropy(v, targets, reduction=reduction),  # type: ignore[arg-type]
+        lambda v: binary_cross_entropy(v, targets, reduction=reduction),
         lambda t: F.binary_cross_entropy(t, torch.tensor(targets, dtype=torch.float64), reduction=reduction),
         probs,
         abs_=1e-14,
@@ -112,9 +113,11 @@ def test_bce_saturated_value_is_clamped() -> None:
         ([40.0, -40.0, 1e-9, -1e-9], [0.0, 1.0, 1.0, 0.0]),
     ],
 )
-def test_bce_with_logits_matches_torch(logits: list[float], targets: list[float], reduction: str) -> None:
+def test_bce_with_logits_matches_torch(
+    logits: list[float], targets: list[float], reduction: Reduction
+) -> None:
     assert_match(
-        lambda v: binary_cross_entropy_with_logits(v, targets, reduction=reduction),  # type: ignore[arg-type]
+        lambda v: binary_cross_entropy_with_logits(v, targets, reduction=reduction),
         lambda t: F.binary_cross_entropy_with_logits(
             t, torch.tensor(targets, dtype=torch.float64), reduction=reduction
         ),
@@ -169,11 +172,11 @@ def test_cross_entropy_single_matches_torch(logits: list[float], target: int) ->
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_cross_entropy_batch_matches_torch(reduction: str) -> None:
+def test_cross_entropy_batch_matches_torch(reduction: Reduction) -> None:
     rows = [[0.5, 1.5, -2.0], [1000.0, -1000.0, 0.0], [3.0, 3.0, 3.0], [-7.0, 2.0, 1.0]]
     targets = [1, 1, 2, 0]
     vs = [[Value(x) for x in row] for row in rows]
-    loss = cross_entropy(vs, targets, reduction=reduction)  # type: ignore[arg-type]
+    loss = cross_entropy(vs, targets, reduction=reduction)
     loss.backward()
     t = torch.tensor(rows, dtype=torch.float64, requires_grad=True)
     tloss = F.cross_entropy(t, torch.tensor(targets), reduction=reduction)
@@ -186,11 +189,11 @@ def test_cross_entropy_batch_matches_torch(reduction: str) -> None:
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_hinge_matches_torch(reduction: str) -> None:
+def test_hinge_matches_torch(reduction: Reduction) -> None:
     labels = [1.0, -1.0, 1.0, -1.0, 1.0]
     scores = [0.3, 0.2, 2.0, -5.0, 1.0]  # includes a margin of exactly 1 (the kink)
     assert_match(
-        lambda v: hinge(v, labels, reduction=reduction),  # type: ignore[arg-type]
+        lambda v: hinge(v, labels, reduction=reduction),
         lambda t: getattr(F.relu(1 - torch.tensor(labels, dtype=torch.float64) * t), reduction)(),
         scores,
     )

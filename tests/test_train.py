@@ -78,11 +78,10 @@ def test_step_fn_hook_replaces_the_eager_step() -> None:
     b, opt_b = model_and_opt(seed=3)
 
     def manual_step(xb: Sequence[Sequence[float]], yb: Sequence[int]) -> tuple[float, float]:
-        scores = [b(list(x)) for x in xb]
-        assert all(isinstance(s, Value) for s in scores)
+        scores: list[Value | list[Value]] = [b(list(x)) for x in xb]
         loss = hinge(scores, [1.0 if label == 1 else -1.0 for label in yb])
         loss.backward()
-        return loss.data, accuracy(scores, yb)  # type: ignore[arg-type]
+        return loss.data, accuracy(scores, yb)
 
     fit(a, (X, Y), "hinge", opt_a, epochs=5, batch_size=16, progress=False)
     fit(None, (X, Y), None, opt_b, epochs=5, batch_size=16, step_fn=manual_step, progress=False)
