@@ -52,6 +52,7 @@ __all__ = [
     "eager_samples_per_second",
     "load_digits_split",
     "plot_confusion",
+    "run_demo",
     "train_digits",
     "write_outputs",
 ]
@@ -221,7 +222,8 @@ def train_digits(
             loss_sum += loss * len(batch)
             step += 1
             bar.update(1)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.4f}")
+            # refresh=False: let tqdm redraw at its own pace, not on every step.
+            bar.set_postfix(epoch=epoch + 1, loss=f"{loss:.4f}", refresh=False)
         history.append({"epoch": epoch + 1, "loss": loss_sum / n, "train_accuracy": correct / n})
     bar.close()
 
@@ -305,3 +307,40 @@ def write_outputs(result: DigitsResult, out_dir: str | Path) -> dict[str, Path]:
         ),
         "checkpoint": save(result.model, folder / "digits_checkpoint.json", result.optimizer),
     }
+
+
+def run_demo(
+    *,
+    compiled: bool = True,
+    epochs: int | None = None,
+    seed: int = 0,
+    out: str | Path = Path("out/demo"),
+    progress: bool = True,
+) -> int:
+    """``python -m micrograd demo --dataset digits [--compiled]``: train, print
+    the held-out accuracy and both modes' rates, write the confusion-matrix plot
+    and the checkpoint.  The eager rate is measured on a 64-sample slice (the
+    full eager run takes minutes); returns the exit status."""
+    result = train_digits(
+        compiled=compiled, epochs=60 if epochs is None else epochs, seed=seed, progress=progress
+    )
+    files = write_outputs(result, out)
+    eager_rate = result.samples_per_second if not compiled else eager_samples_per_second(64, seed)
+    samples = result.samples_per_second * result.train_seconds
+    mode = "compiled" if compiled else "eager"
+    print(
+        f"digits ({mode}): {result.epochs} epochs, {result.steps} steps in {result.train_seconds:.1f} s; "
+        f"held-out accuracy {result.test_accuracy:.1%} ({int(result.confusion.sum())} images), "
+        f"training accuracy {result.train_accuracy:.1%}"
+    )
+    if compiled:
+        print(
+            f"rates: compiled {result.samples_per_second:,.0f} samples/s (compiled once in "
+            f"{result.compile_seconds * 1e3:.0f} ms), eager {eager_rate:,.0f} samples/s "
+            f"(measured on 64 samples): this run eager would take ~{samples / eager_rate / 60:.1f} min"
+        )
+    else:
+        print(f"rate: eager {eager_rate:,.0f} samples/s (--compiled is much faster)")
+    for path in files.values():
+        print(f"wrote {path}")
+    return 0

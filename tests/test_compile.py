@@ -512,3 +512,56 @@ def test_trace_records_a_flat_tape():
     for slot, args in enumerate(tape.args):
         assert all(arg < slot for arg in args)  # operands come first
     assert "slots" in tape.summary()
+
+
+# ---------------------------------------------------------------------------
+# Digits (micrograd.digits): the compiled path's showcase
+# ---------------------------------------------------------------------------
+
+
+def test_digits_both_modes_follow_the_same_trajectory():
+    from micrograd.digits import train_digits
+
+    kwargs = {"epochs": 2, "batch_size": 16, "train_limit": 48, "progress": False}
+    compiled = train_digits(compiled=True, **kwargs)
+    eager = train_digits(compiled=False, **kwargs)
+    assert compiled.steps == eager.steps == 6
+    for a, b in zip(compiled.history, eager.history):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-10)
+        assert a["train_accuracy"] == b["train_accuracy"]
+    np.testing.assert_allclose(
+        [p.data for p in compiled.model.parameters()],
+        [p.data for p in eager.model.parameters()],
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    assert compiled.test_accuracy == eager.test_accuracy
+    assert compiled.confusion.sum() == 359
+    np.testing.assert_array_equal(compiled.confusion, eager.confusion)
+
+
+def test_digits_outputs_and_demo_summary(tmp_path, capsys):
+    from micrograd import checkpoint
+    from micrograd.digits import confusion_matrix, run_demo
+
+    matrix = confusion_matrix(np.array([0, 1, 1, 2]), np.array([0, 1, 2, 2]), 3)
+    np.testing.assert_array_equal(matrix, [[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+
+    assert run_demo(compiled=True, epochs=1, seed=3, out=tmp_path, progress=False) == 0
+    text = capsys.readouterr().out
+    assert "held-out accuracy" in text and "samples/s" in text and "eager" in text
+    png = tmp_path / "digits_confusion.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    restored = checkpoint.load(tmp_path / "digits_checkpoint.json")
+    assert restored.model is not None and restored.model.nouts == [32, 16, 10]
+    assert len(restored.parameters) == 64 * 32 + 32 + 32 * 16 + 16 + 16 * 10 + 10
+    assert restored.optimizer_state is not None
+
+
+def test_digits_rejects_bad_arguments():
+    from micrograd.digits import train_digits
+
+    with pytest.raises(ValueError, match="epochs"):
+        train_digits(epochs=0)
+    with pytest.raises(ValueError, match="train_limit"):
+        train_digits(train_limit=0)
