@@ -7,7 +7,8 @@
 
 Writes to ``--out`` (default ``out/demo``): ``decision_boundary.png``,
 ``loss.png``, ``model.json`` (a checkpoint that :func:`micrograd.checkpoint.load`
-rebuilds) and ``graph.svg`` (the graph of one sample's loss, after backward).
+rebuilds) and ``graph.svg`` (the graph of one sample's loss after backward,
+one box per neuron).
 """
 
 from __future__ import annotations
@@ -200,7 +201,9 @@ def _write_outputs(result: DemoResult, out: Path, optimizer: Optimizer, title: s
 
 
 def _write_graph(result: DemoResult, path: Path, loss: str) -> Path | None:
-    """One sample's loss graph with its gradients (after backward)."""
+    """One sample's loss graph with its gradients (after backward).  Each
+    neuron call is drawn as one box (``collapse``): the full graph of a
+    2-16-16-1 MLP has ~400 nodes, too many to read."""
     from micrograd.graph import GraphvizNotFoundError, save_svg
     from micrograd.train import LOSSES as loss_fns
 
@@ -209,7 +212,7 @@ def _write_graph(result: DemoResult, path: Path, loss: str) -> Path | None:
     root.label = "loss"
     root.backward()
     try:
-        return save_svg(root, path, max_nodes=5000)
+        return save_svg(root, path, collapse=result.model)
     except GraphvizNotFoundError as exc:
         print(f"graph.svg skipped: {exc}", file=sys.stderr)
         return None
