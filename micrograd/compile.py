@@ -90,7 +90,7 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
 
     The products here are small (a layer's weights times a batch); threading
     them only adds synchronisation, and on a busy machine a multi-threaded
-    BLAS stalls: on the 2-core CI box a ``32x64 @ 64x1437`` product took
+    BLAS stalls: on the 2-core development machine, under load, a ``32x64 @ 64x1437`` product took
     17.9 ms with OpenBLAS's 2 threads and 0.16 ms with one.  Uses
     ``threadpoolctl`` (installed with scikit-learn) when present, ~10 us per
     call; without it BLAS keeps its own setting.
@@ -812,6 +812,13 @@ def _softplus(z: Value) -> Value:
     return 0.5 * (z + magnitude) + (1 + (-magnitude).exp()).log()
 
 
+def _as_values(out: object) -> list[Value]:
+    items = out if isinstance(out, list) else [out]
+    if not all(isinstance(v, Value) for v in items):
+        raise TypeError(f"the model must return a Value or a list of Values, got {type(out).__name__!r}")
+    return [v for v in items if isinstance(v, Value)]
+
+
 def per_sample_loss(
     model: Callable[[list[Value]], object], loss: str, n_outputs: int
 ) -> Callable[[list[Value], object], tuple[Value, Value | list[Value]]]:
@@ -831,9 +838,7 @@ def per_sample_loss(
     def fn(x: list[Value], target: object) -> tuple[Value, Value | list[Value]]:
         out = model(x)
         if loss == "cross_entropy":
-            logits: list[Value] = [v for v in out if isinstance(v, Value)] if isinstance(out, list) else []
-            if isinstance(out, Value):
-                logits = [out]
+            logits = _as_values(out)
             assert isinstance(target, list)
             picked = linear(target, logits, Value(0.0))  # sum_k t_k z_k, one node
             return logsumexp(logits) - picked, logits
