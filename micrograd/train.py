@@ -208,6 +208,16 @@ def _positive_int(value: object, name: str) -> int:
     return int(value)
 
 
+def _batches(
+    n: int, size: int, epochs: int, shuffle: bool, rng: np.random.Generator
+) -> Iterator[tuple[int, list[int]]]:
+    """``(epoch, sample indices)`` for every batch, reshuffled each epoch."""
+    for epoch in range(epochs):
+        order = rng.permutation(n).tolist() if shuffle else list(range(n))
+        for start in range(0, n, size):
+            yield epoch, order[start : start + size]
+
+
 def fit(
     model: Model | None,
     data: tuple[Any, Any],
@@ -263,38 +273,26 @@ def fit(
     total = epochs * math.ceil(n / size)
     if max_steps is not None:
         total = min(total, _positive_int(max_steps, "max_steps"))
-    rng = np.random.default_rng(seed)
     history = History()
     bar = tqdm(total=total, desc=desc, unit="step", disable=not progress)
-    step = 0
+    batches = _batches(n, size, epochs, shuffle, np.random.default_rng(seed))
     with _defer_ctrl_c() as ctrl_c:
         try:
-            for epoch in range(epochs):
-                order = rng.permutation(n).tolist() if shuffle else list(range(n))
-                for start in range(0, n, size):
-                    if step == total:
-                        break
-                    batch = order[start : start + size]
-                    if lr_schedule is not None:
-                        optimizer.lr = lr_schedule(step)
-                    optimizer.zero_grad()
-                    loss_value, acc = step_fn([rows[i] for i in batch], [y[i] for i in batch])
-                    optimizer.step()
-                    record: Record = {
-                        "step": step,
-                        "epoch": epoch,
-                        "loss": loss_value,
-                        "accuracy": acc,
-                        "lr": optimizer.lr,
-                    }
-                    history.append(record)
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.1%}")
-                    if callback is not None:
-                        callback(record)
-                    step += 1
-                    if ctrl_c.hit:
-                        raise KeyboardInterrupt
+            for step, (epoch, batch) in zip(range(total), batches):
+                if lr_schedule is not None:
+                    optimizer.lr = lr_schedule(step)
+                optimizer.zero_grad()
+                loss_value, acc = step_fn([rows[i] for i in batch], [y[i] for i in batch])
+                optimizer.step()
+                record: Record = {"step": step, "epoch": epoch, "loss": loss_value, "accuracy": acc}
+                record["lr"] = optimizer.lr
+                history.append(record)
+                bar.update(1)
+                bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.1%}")
+                if callback is not None:
+                    callback(record)
+                if ctrl_c.hit:
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             history.interrupted = True
             bar.write(f"interrupted: stopped after {len(history)} complete steps")
