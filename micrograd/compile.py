@@ -31,6 +31,21 @@ mean hinge loss plus the weight decay, exactly as the eager full-batch loss.
 Parameters' ``.data`` is read on every call, so an optimizer may update them
 between calls.
 
+Usage::
+
+    model = MLP(2, [16, 16, 1])
+    params = model.parameters()
+
+    def loss_fn(x, y):                      # one sample: x a list of Values, y a Value
+        return (1 - y * model(x)).relu() + 1e-4 * sum(p * p for p in params)
+
+    step = compile_fn(loss_fn, (X[0], y[0]), params=params)   # trace once
+    for k in range(100):
+        model.zero_grad()
+        result = step(X, y)                 # X: (B, 2), y: (B,); fills p.grad
+        for p in params:
+            p.data -= 0.1 * p.grad
+
 Limits (see :mod:`micrograd.tape`): no data-dependent control flow (detected
 for comparisons, ``bool()`` and ``float()`` on Values), and where the eager
 engine raises on a bad value (division by zero, ``log`` of a non-positive

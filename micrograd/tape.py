@@ -23,7 +23,12 @@ the trace only), so its hot path pays nothing for this.
 What tracing cannot see: reading ``v.data`` directly (a plain float escapes
 the graph and becomes a baked-in constant when it re-enters it) and
 :func:`~micrograd.engine.no_grad` blocks inside the function (their results
-are leaves).  ``v.detach()`` *is* recorded, as a stop-gradient op.
+are leaves).  ``v.detach()`` *is* recorded, as a stop-gradient op.  Where
+``.data`` only picks a numerically safe form -- ``micrograd.losses`` shifts
+logits by their maximum, ``log_softmax(z - c) = log_softmax(z)`` for any
+``c`` -- the compiled values stay right, but the shift is the example's, so
+another sample's logits may overflow; :func:`logsumexp` below is the
+compile-safe form.
 """
 
 from __future__ import annotations
