@@ -126,6 +126,8 @@ def _make_optimizer(name: str, model: MLP, lr: float) -> Optimizer:
 
 def _loss_curve_summary(history: History, points: int = 6) -> list[str]:
     """A few evenly spaced steps of the loss curve, as text lines."""
+    if not history:
+        return ["  (no step completed)"]
     last = len(history) - 1
     picks = sorted({round(k * last / (points - 1)) for k in range(points)})
     return [
@@ -174,7 +176,7 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
         progress=not args.no_progress,
         desc=args.dataset,
     )
-    accuracy = float(np.mean(np.asarray(predict(model, X.tolist())) == y)) if len(history) else 0.0
+    accuracy = float(np.mean(np.asarray(predict(model, X)) == y))
     result = DemoResult(model, X, y, history, accuracy)
     _write_outputs(result, args.out, optimizer, f"{args.dataset}, {loss}", loss)
     return result

@@ -134,6 +134,21 @@ def test_unwritable_output_folder(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "cannot write the outputs" in capsys.readouterr().err
 
 
+def test_ctrl_c_before_the_first_step_still_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import micrograd.train
+
+    def interrupted(*args: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(micrograd.train, "eager_step_fn", lambda model, loss: interrupted)
+    assert main(["demo", "--out", str(tmp_path), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "0 steps" in out and "no step completed" in out and "interrupted" in out
+    assert (tmp_path / "model.json").exists()
+
+
 def test_graph_is_one_samples_loss(tmp_path: Path) -> None:
     args = build_parser().parse_args(["demo", "--steps", "1", "--out", str(tmp_path), "--no-progress"])
     train_demo(args)
