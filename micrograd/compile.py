@@ -536,11 +536,8 @@ class _Plan:
         lv, d = level[node.slot], dom[node.slot]
         if node.op == "linear":
             _, ws, xs = _linear_parts(node)
-            if all(dom[w] == INV for w in ws):
-                return (lv, "linear-mm", d, xs)
-            if all(dom[x] == INV for x in xs):  # w.x = x.w: let the invariant side be W
-                return (lv, "linear-mm", d, ws)
-            return (lv, "linear", d, (len(ws),))
+            invariant = all(dom[w] == INV for w in ws) or all(dom[x] == INV for x in xs)
+            return (lv, "linear", d, (len(ws), int(invariant)))
         if node.op == "sum":
             return (lv, "sum", d, ())
         if node.op == "logsumexp":
@@ -553,25 +550,28 @@ class _Plan:
             return _Operand(slots, dom, row, needs)
 
         k = len(members)
-        if kind == "linear-mm":
+        if kind == "linear":
+            # w.x = x.w: orient every node so that its batch-invariant side (if
+            # any) is the weights.
             biases, ws, xs = [], [], []
             for node in members:
                 b, w, x = _linear_parts(node)
-                if not all(dom[s] == INV for s in w):
+                if not all(dom[s] == INV for s in w) and all(dom[s] == INV for s in x):
                     w, x = x, w
                 biases.append(b)
                 ws.append(w)
                 xs.append(x)
-            w_rows = np.array([[row[s] for s in w] for w in ws], dtype=np.intp).reshape(k, len(ws[0]))
-            w_needs = any(needs[s] for w in ws for s in w)
-            return _MatmulLinear(operand(biases), w_rows, w_needs, operand(xs[0]))
-        if kind == "linear":
-            parts = [_linear_parts(node) for node in members]
-            n = len(parts[0][1])
+            n = len(ws[0])
+            if len(set(xs)) == 1 and all(dom[s] == INV for w in ws for s in w):
+                # A layer: every neuron reads the same inputs -> one matrix product.
+                w_rows = np.array([[row[s] for s in w] for w in ws], dtype=np.intp).reshape(k, n)
+                w_needs = any(needs[s] for w in ws for s in w)
+                return _MatmulLinear(operand(biases), w_rows, w_needs, operand(xs[0]))
+            # Different inputs per node: one (k, n, batch) product summed over n.
             return _GenericLinear(
-                operand([p[0] for p in parts]),
-                operand([s for p in parts for s in p[1]]),
-                operand([s for p in parts for s in p[2]]),
+                operand(biases),
+                operand([s for w in ws for s in w]),
+                operand([s for x in xs for s in x]),
                 k,
                 n,
             )

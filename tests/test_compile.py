@@ -569,3 +569,27 @@ def test_digits_rejects_bad_arguments():
         train_digits(epochs=0)
     with pytest.raises(ValueError, match="train_limit"):
         train_digits(train_limit=0)
+
+
+def test_linear_nodes_of_one_level_and_fan_in_are_one_group():
+    # Two towers reading the same input: their first layers are one matmul;
+    # their second layers read different hidden units and become one batched
+    # (k, n, batch) product, not one call per tower.
+    left, right = MLP(3, [4, 4, 1], seed=20), MLP(3, [4, 4, 1], seed=21)
+    params = left.parameters() + right.parameters()
+
+    def fn(x, y):
+        return (1 - y * (left(x) + right(x))).relu()
+
+    rng = np.random.default_rng(22)
+    X, y = rng.normal(size=(8, 3)), np.where(rng.random(8) < 0.5, -1.0, 1.0)
+    both = compile_fn(fn, (X[0], y[0]), params=params)
+    one = compile_fn(lambda x, y: (1 - y * left(x)).relu(), (X[0], y[0]), params=left.parameters())
+    kinds = [type(g).__name__ for g in both._plan.groups]
+    assert kinds.count("_MatmulLinear") == 1
+    assert kinds.count("_GenericLinear") == 2
+    assert both.stats["forward_groups"] == one.stats["forward_groups"] + 1  # + the towers' sum
+    result, grads = compiled_batch(both, (X, y), params)
+    loss, _, eager_grads = eager_batch(fn, (X, y), params)
+    assert result.loss == pytest.approx(loss, rel=RTOL)
+    np.testing.assert_allclose(grads, eager_grads, rtol=RTOL, atol=ATOL)
