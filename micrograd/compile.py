@@ -8,10 +8,12 @@ last axis, so one numpy call computes an op for all samples at once.
 
 It goes one step further than one numpy call per node: nodes are grouped by
 *topological level* (1 + the largest level of their operands) and op, and each
-group is a single vectorised call.  All ``linear`` nodes of a layer (same
-level, same inputs) become one matrix product ``Z = W @ X + b`` (``X`` is
-``inputs x batch``), so the number of Python-level steps per batch grows with
-the depth of the graph, not its size.  Chains of ``+`` (``sum(...)`` in Python
+group is a single vectorised call.  The ``linear`` nodes of one level and
+fan-in form one group: one matrix product ``Z = W @ X + b`` when they read the
+same inputs, as a layer's neurons do (``W`` is ``neurons x inputs``, ``X`` is
+``inputs x batch``), else one batched ``(nodes, fan-in, batch)`` product.  So
+the number of Python-level steps per batch grows with the depth of the graph,
+not its size (``CompiledFunction.stats`` shows both).  Chains of ``+`` (``sum(...)`` in Python
 builds one) are first flattened into a single n-ary sum, so a sum over 2,000
 terms is one step rather than 2,000 levels.
 
