@@ -75,8 +75,18 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Append "(default: X)" only where X is a real value; flags whose default
+    depends on the data set say so in their own help text."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or isinstance(action.default, bool):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.ArgumentDefaultsHelpFormatter
+    parser.formatter_class = _DefaultsFormatter
     parser.add_argument("--dataset", choices=sorted(DEFAULTS), default="moons", help="data set to learn")
     parser.add_argument(
         "--steps", type=_positive_int, default=None, help="training steps (default: 100 moons, 200 spiral)"

@@ -20,8 +20,8 @@ __all__ = ["from_torch", "to_torch"]
 
 TORCH_HINT = (
     "the PyTorch bridge needs torch, which is not installed; install the CPU build with "
-    "`pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu` "
-    "(or `make test`, which sets it up)"
+    "`pip install torch==2.13.0` (pinned: an unpinned torch pulls GBs of CUDA packages), "
+    "or run `make test`, which sets it up"
 )
 
 # Activation name <-> torch module class name.
