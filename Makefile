@@ -50,6 +50,7 @@ notebooks: $(VENV)/.test system-dot
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/run.py --write-readme
+	$(PY) benchmarks/compiled.py
 
 clean:
 	rm -rf $(VENV) .bench .pytest_cache .hypothesis .mypy_cache .ruff_cache out

@@ -227,7 +227,8 @@ _UNARY_BACKWARD: dict[str, Callable[[Array, Array, Array, Array], Array]] = {
     "neg": lambda g, x, y, c: -g,
     # "not y <= 0" rather than "y > 0", as the engine: a NaN passes its gradient.
     "relu": lambda g, x, y, c: np.where(y <= 0, 0.0, g),
-    "tanh": lambda g, x, y, c: g * (1.0 - y * y),
+    # (1-t)(1+t) rather than 1 - t*t: exact from the rounded t near saturation, as in the engine
+    "tanh": lambda g, x, y, c: g * ((1.0 - y) * (1.0 + y)),
     "sigmoid": lambda g, x, y, c: g * y * (1.0 - y),
     "exp": lambda g, x, y, c: g * y,
     "log": lambda g, x, y, c: g / x,

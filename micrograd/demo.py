@@ -87,7 +87,14 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = _DefaultsFormatter
-    parser.add_argument("--dataset", choices=sorted(DEFAULTS), default="moons", help="data set to learn")
+    parser.add_argument(
+        "--dataset",
+        choices=[*sorted(DEFAULTS), "digits"],
+        default="moons",
+        help="data set to learn (digits: a 64-32-16-10 softmax classifier on scikit-learn's bundled "
+        "8x8 digits, best with --compiled; it uses its own schedule and ignores --steps/--lr/--n/"
+        "--noise/--loss/--optimizer/--batch-size)",
+    )
     parser.add_argument(
         "--steps", type=_positive_int, default=None, help="training steps (default: 100 moons, 200 spiral)"
     )
@@ -231,6 +238,16 @@ def _write_graph(result: DemoResult, path: Path, loss: str) -> Path | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.dataset == "digits":
+        from micrograd.digits import run_demo as run_digits
+
+        try:
+            return run_digits(
+                compiled=args.compiled, seed=args.seed, out=args.out, progress=not args.no_progress
+            )
+        except OSError as exc:
+            print(f"python -m micrograd demo: cannot write the outputs: {exc}", file=sys.stderr)
+            return 1
     try:
         result = train_demo(args)
     except ValueError as exc:

@@ -155,3 +155,24 @@ def test_graph_is_one_samples_loss(tmp_path: Path) -> None:
     svg = (tmp_path / "graph.svg").read_text()
     assert "loss" in svg and "x0" in svg and "x1" in svg
     assert svg.count("neuron") >= 33  # 16 + 16 + 1 neuron boxes
+
+
+def test_digits_demo_compiled_reaches_95_percent_held_out(tmp_path: Path) -> None:
+    """The issue's showcase: `demo --dataset digits --compiled` trains the
+    64-32-16-10 softmax net to >= 95% held-out accuracy and writes its files."""
+    import re
+
+    out = tmp_path / "digits"
+    command = ["demo", "--dataset", "digits", "--compiled", "--no-progress", "--out", str(out)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "micrograd", *command],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    match = re.search(r"held-out accuracy ([0-9.]+)%", proc.stdout)
+    assert match, proc.stdout
+    assert float(match.group(1)) >= 95.0
+    assert (out / "digits_confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((out / "digits_checkpoint.json").read_text())
