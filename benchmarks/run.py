@@ -409,6 +409,7 @@ class Result:
     note: str = ""
     samples: list[float] = field(default_factory=list)
     retried: float | None = None  # the chain's time for an engine that needed a raised recursion limit
+    losses: list[float] = field(default_factory=list)  # moons: the loss at each step
 
 
 def bench_moons(engines: dict[str, Engine], sizes: Sizes, log: Callable[[str], None]) -> dict[str, Result]:
@@ -418,7 +419,6 @@ def bench_moons(engines: dict[str, Engine], sizes: Sizes, log: Callable[[str], N
     weights = [p.data for p in our_nn.MLP(2, [16, 16, 1], seed=1337).parameters()]
     total_steps = 100  # the demo's learning-rate schedule runs over 100 steps
     results: dict[str, Result] = {}
-    losses: dict[str, list[float]] = {}
     for name, eng in engines.items():
         step = eng.moons(X, y, weights)
         gc.enable()  # the default collector, as users run it
@@ -431,16 +431,21 @@ def bench_moons(engines: dict[str, Engine], sizes: Sizes, log: Callable[[str], N
             t1 = time.perf_counter()
             if k >= sizes.moons_warmup:
                 times.append(t1 - t0)
-        losses[name] = history
         median = statistics.median(times)
-        results[name] = Result(median, samples=times)
+        results[name] = Result(median, samples=times, losses=history)
         log(f"  moons  {name:9s} {median * 1e3:9.2f} ms/step  loss {history[0]:.6f} -> {history[-1]:.6f}")
-    # Same weights, data and math: the trajectories must agree (up to rounding).
-    base = losses.get("ours")
-    for name, history in losses.items():
-        if base is not None and not all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(base, history)):
-            raise AssertionError(f"moons losses of {name} differ from ours: {history} vs {base}")
     return results
+
+
+def check_same_training(moons: dict[str, Result]) -> None:
+    """Same weights, data and math: every engine's loss trajectory must agree
+    with ours (up to rounding), or the timings would not compare like with like."""
+    base = moons["ours"].losses
+    for name, res in moons.items():
+        if len(res.losses) != len(base) or not all(
+            math.isclose(a, b, rel_tol=1e-9) for a, b in zip(base, res.losses)
+        ):
+            raise AssertionError(f"moons losses of {name} differ from ours: {res.losses} vs {base}")
 
 
 def bench_nodes(engines: dict[str, Engine], sizes: Sizes, log: Callable[[str], None]) -> dict[str, Result]:
@@ -452,21 +457,25 @@ def bench_nodes(engines: dict[str, Engine], sizes: Sizes, log: Callable[[str], N
             root, _ = build_mixed(schedules[name])
             root.backward()
             del root
-    # Rounds: one repetition of each engine in turn, so that a burst of load
-    # on a shared machine hits every engine rather than just one.
     times: dict[str, list[float]] = {name: [] for name in engines}
     ops = 0
+
+    def once(name: str) -> None:
+        nonlocal ops
+        with gc_off():
+            t0 = time.perf_counter()
+            root, ops = build_mixed(schedules[name])
+            root.backward()
+            t1 = time.perf_counter()
+            del root  # freed outside the timed region, for every engine alike
+        times[name].append((t1 - t0) / ops)
+
+    # Engines in alternating rounds, so that a burst of load on a shared
+    # machine hits each of them rather than just one.
     for rep in range(max(sizes.node_reps[name] for name in engines)):
         for name in engines:
-            if rep >= sizes.node_reps[name]:
-                continue
-            with gc_off():
-                t0 = time.perf_counter()
-                root, ops = build_mixed(schedules[name])
-                root.backward()
-                t1 = time.perf_counter()
-                del root  # freed outside the timed region, for every engine alike
-            times[name].append((t1 - t0) / ops)
+            if rep < sizes.node_reps[name]:
+                once(name)
     results: dict[str, Result] = {}
     for name, samples in times.items():
         results[name] = Result(min(samples), samples=samples)
@@ -714,13 +723,16 @@ def markdown(rows: list[list[str]], results: dict[str, dict[str, Result]], sizes
         "defaults, median over the timed steps. Ours uses fused neurons (one `linear` node per neuron); "
         "the others build every `*` and `+`.",
         f"* **elementary ops**: {sizes.segments} chains of {3 * sizes.segment_steps} Value-Value ops "
-        "`(h*a + b).relu()` joined by a tree of `+`; GC off, best of several runs, time divided by the "
-        "number of op nodes.",
+        "`(h*a + b).relu()` joined by a tree of `+`; GC off, best of "
+        f"{sizes.node_reps['ours']}/{sizes.node_reps['reference']}/{sizes.node_reps['torch']} runs, "
+        "time divided by the number of op nodes.",
         "* **chain**: one chain of `*`, `+`, `relu`; the reference's recursive topological sort fails at "
         "the default recursion limit.",
         "* **memory**: traced bytes still allocated after forward+backward of the elementary-ops graph, "
         "per op node (node object, parent tuple, data and grad floats, plus the reference's closure, "
         "set and instance dict). PyTorch keeps its nodes in C++ memory, which tracemalloc cannot see.",
+        "* PyTorch runs after the pure-Python engines (its C++ heap slows later Python allocation); "
+        "details in [benchmarks/README.md](benchmarks/README.md).",
     ]
     bars = check_bars(results)
     met = [f"{desc}: {'met' if ok else 'MISSED'}" for desc, _, ok in bars if ok is not None]
@@ -806,8 +818,6 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Result]]:
             engines[name] = our_engine_spec()
         elif name == "reference":
             engines[name] = reference_engine_spec(*load_reference(ensure_reference()))
-        else:
-            engines[name] = torch_engine_spec()
 
     def log(msg: str) -> None:
         print(msg, flush=True)
@@ -821,6 +831,16 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Result]]:
     for w in args.workloads:
         log(f"{w}:")
         results[w] = benches[w](engines, sizes, log)
+    # PyTorch is imported and run only after the pure-Python engines are done:
+    # once its C++ heap has held a graph, pure-Python allocation in the same
+    # process is 10-15% slower, which would tax whichever engine came next.
+    if "torch" in args.engines:
+        only_torch = {"torch": torch_engine_spec()}
+        for w in args.workloads:
+            log(f"{w} (PyTorch):")
+            results[w].update(benches[w](only_torch, sizes, log))
+    if "moons" in results:
+        check_same_training(results["moons"])
     return results
 
 
