@@ -33,76 +33,19 @@ import json
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from micrograd.fileio import atomic_write
 from micrograd.nn import MLP, Module
 from micrograd.optim import Optimizer
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "Checkpoint", "atomic_write", "load", "load_into", "save"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "Checkpoint", "load", "load_into", "save"]
 
 FORMAT = "micrograd-checkpoint"
 FORMAT_VERSION = 1
-_CHUNK = 1 << 16
-
-
-def atomic_write(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers (and crashes) see either the
-    old content or the new, never a mix.
-
-    Temp file in the same folder (``os.replace`` is only atomic within one
-    file system) -> write -> fsync (the bytes are on disk before the rename
-    makes them visible) -> ``os.replace`` -> fsync the folder (the rename
-    itself survives a power cut).  On any error the temp file is removed and
-    the target is untouched.
-    """
-    target = Path(path)
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view[:_CHUNK])
-                view = view[written:]
-            # mkstemp creates the file as 0600; give it the permissions a
-            # plain open() would (0666 minus the umask).
-            os.fchmod(fd, 0o666 & ~_umask())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_folder(folder)
-    return target
-
-
-def _umask() -> int:
-    # The only portable way to read the umask is to set it and put it back.
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Not every platform can open a directory (Windows cannot); the data is
-    # already safe there, only the rename's durability is best-effort.
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def _canonical(payload: Any) -> bytes:

@@ -268,7 +268,7 @@ def plot_confusion(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from micrograd.checkpoint import atomic_write
+    from micrograd.fileio import atomic_write
 
     fig, ax = plt.subplots(figsize=(5.5, 5))
     try:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -33,13 +32,13 @@ from typing import Any, Protocol
 import graphviz
 
 from micrograd.engine import Value, topological_order
+from micrograd.fileio import atomic_write
 
 __all__ = [
     "DEFAULT_MAX_NODES",
     "INSTALL_HINT",
     "GraphvizNotFoundError",
     "Highlight",
-    "atomic_write",
     "draw_dot",
     "format_number",
     "node_names",
@@ -373,34 +372,6 @@ def _install_friendly_errors(dot: Any) -> None:
     dot.render = _friendly(dot.render)
     dot.pipe = _friendly(dot.pipe)
     dot.view = _friendly(dot.view)
-
-
-def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder,
-    fsync and ``os.replace``: readers see the old file or the new one, never
-    half a file.  Creates missing parent folders."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp creates the file 0600; give it the mode a plain open() would.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def render_svg(root: Value, **kwargs: Any) -> str:

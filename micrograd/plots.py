@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from micrograd.checkpoint import atomic_write
 from micrograd.engine import Value, no_grad
+from micrograd.fileio import atomic_write
 
 __all__ = ["plot_decision_boundary", "plot_loss"]
 

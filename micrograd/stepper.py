@@ -19,7 +19,8 @@ from typing import Any
 
 from micrograd.engine import Value
 from micrograd.examples import EXAMPLES, build_example
-from micrograd.graph import GraphvizNotFoundError, atomic_write, format_number, render_svg, save_svg
+from micrograd.fileio import atomic_write
+from micrograd.graph import GraphvizNotFoundError, format_number, render_svg, save_svg
 from micrograd.trace import backward_steps, save_step_svgs
 
 __all__ = ["add_arguments", "build_stepper_html", "run", "write_stepper"]

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any, overload
 
 from micrograd.engine import Value, topological_order
-from micrograd.graph import atomic_write, format_number, node_names, render_svg
+from micrograd.fileio import atomic_write
+from micrograd.graph import format_number, node_names, render_svg
 
 __all__ = [
     "DEFAULT_MAX_PATHS",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import os
 import re
 import sys
 from pathlib import Path
@@ -170,7 +171,7 @@ def test_write_atomic_keeps_the_old_file_when_the_write_is_interrupted(
     def crash(src: object, dst: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(run.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)  # the shared micrograd.fileio.atomic_write renames with it
     with pytest.raises(KeyboardInterrupt):
         run.write_atomic(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("new")]), target)
     assert target.read_bytes() == before
