@@ -51,7 +51,7 @@ import tracemalloc
 import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -508,7 +508,7 @@ def reference_chain_in_child(sizes: Sizes, quick: bool) -> float | None:
     down.  Returns its best time, or None if the child failed."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "chain.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--engines", "ours,reference"]
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--engines", "reference"]
         cmd += ["--workloads", "chain", "--recursion-limit", str(RAISED_LIMIT), "--json", str(out)]
         if quick:
             cmd.append("--quick")
@@ -700,8 +700,13 @@ def environment() -> dict[str, str]:
     return env
 
 
-def markdown(rows: list[list[str]], results: dict[str, dict[str, Result]], sizes: Sizes, quick: bool) -> str:
-    env = environment()
+def markdown(
+    rows: list[list[str]],
+    results: dict[str, dict[str, Result]],
+    sizes: Sizes,
+    quick: bool,
+    env: dict[str, str],
+) -> str:
     torch_part = f", torch {env['torch']}" if "torch" in env else ""
     lines = [
         f"Measured by `make bench` (`benchmarks/run.py --write-readme`{' --quick' if quick else ''}) "
@@ -731,8 +736,8 @@ def markdown(rows: list[list[str]], results: dict[str, dict[str, Result]], sizes
         "* **memory**: traced bytes still allocated after forward+backward of the elementary-ops graph, "
         "per op node (node object, parent tuple, data and grad floats, plus the reference's closure, "
         "set and instance dict). PyTorch keeps its nodes in C++ memory, which tracemalloc cannot see.",
-        "* PyTorch runs after the pure-Python engines (its C++ heap slows later Python allocation); "
-        "details in [benchmarks/README.md](benchmarks/README.md).",
+        "* Each workload runs in fresh processes: one for the two pure-Python engines, timed side by "
+        "side, and one for PyTorch; details in [benchmarks/README.md](benchmarks/README.md).",
     ]
     bars = check_bars(results)
     met = [f"{desc}: {'met' if ok else 'MISSED'}" for desc, _, ok in bars if ok is not None]
@@ -794,6 +799,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N",
         help="call sys.setrecursionlimit(N) first (how the chain is retried for the reference)",
     )
+    p.add_argument(
+        "--worker",
+        action="store_true",
+        help="measure in this process and write --json (what the main run starts once per workload)",
+    )
     args = p.parse_args(argv)
     args.engines = [e for e in args.engines.split(",") if e]
     args.workloads = [w for w in args.workloads.split(",") if w]
@@ -803,14 +813,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for w in args.workloads:
         if w not in WORKLOADS:
             p.error(f"unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
-    if "ours" not in args.engines:
+    if args.worker and not args.json:
+        p.error("--worker writes its results with --json PATH")
+    if "ours" not in args.engines and not args.worker:
         p.error("--engines must include 'ours' (every number is a ratio against it)")
     if args.write_readme and set(args.engines) != set(ENGINES):
         p.error("--write-readme needs all engines, so that the README table is complete")
     return args
 
 
-def run(args: argparse.Namespace) -> dict[str, dict[str, Result]]:
+def measure(args: argparse.Namespace) -> dict[str, dict[str, Result]]:
+    """Run the requested workloads for the requested engines in this process."""
     sizes = QUICK if args.quick else FULL
     engines: dict[str, Engine] = {}
     for name in args.engines:
@@ -818,6 +831,8 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Result]]:
             engines[name] = our_engine_spec()
         elif name == "reference":
             engines[name] = reference_engine_spec(*load_reference(ensure_reference()))
+        else:
+            engines[name] = torch_engine_spec()
 
     def log(msg: str) -> None:
         print(msg, flush=True)
@@ -827,21 +842,49 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Result]]:
         return bench_chain(engines, sizes, log, retry_in_child=args.recursion_limit is None)
 
     benches = {"moons": bench_moons, "nodes": bench_nodes, "chain": chain, "bytes": bench_bytes}
+    return {w: benches[w](engines, sizes, log) for w in args.workloads}
+
+
+def _results_to_json(results: dict[str, dict[str, Result]]) -> dict[str, dict[str, dict[str, Any]]]:
+    return {w: {e: asdict(r) for e, r in res.items()} for w, res in results.items()}
+
+
+def _results_from_json(data: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Result]]:
+    return {w: {e: Result(**r) for e, r in res.items()} for w, res in data.items()}
+
+
+def run(args: argparse.Namespace) -> tuple[dict[str, dict[str, Result]], dict[str, str]]:
+    """Each workload in fresh worker processes, as pyperf does: one for the
+    pure-Python engines (timed side by side), one for PyTorch.
+
+    A fresh interpreter per workload keeps one workload's heap history from
+    biasing the next (after the moons workload, for instance, the reference
+    ran the per-node graph ~5% faster than in a fresh process), and keeps
+    PyTorch away from the others: once torch's C++ heap has held a graph,
+    pure-Python allocation in that process runs 10-15% slower.
+    """
+    if "reference" in args.engines:
+        ensure_reference()  # once, before workers that would otherwise race to install it
+    groups = [[e for e in args.engines if e != "torch"], [e for e in args.engines if e == "torch"]]
     results: dict[str, dict[str, Result]] = {}
-    for w in args.workloads:
-        log(f"{w}:")
-        results[w] = benches[w](engines, sizes, log)
-    # PyTorch is imported and run only after the pure-Python engines are done:
-    # once its C++ heap has held a graph, pure-Python allocation in the same
-    # process is 10-15% slower, which would tax whichever engine came next.
-    if "torch" in args.engines:
-        only_torch = {"torch": torch_engine_spec()}
+    env = environment()
+    with tempfile.TemporaryDirectory() as tmp:
         for w in args.workloads:
-            log(f"{w} (PyTorch):")
-            results[w].update(benches[w](only_torch, sizes, log))
+            print(f"{w}:", flush=True)
+            results[w] = {}
+            for group in (g for g in groups if g):
+                out = Path(tmp) / f"{w}-{'-'.join(group)}.json"
+                cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--json", str(out)]
+                cmd += ["--workloads", w, "--engines", ",".join(group)]
+                if args.quick:
+                    cmd.append("--quick")
+                subprocess.run(cmd, check=True)
+                data = json.loads(out.read_text())
+                results[w].update(_results_from_json(data["results"])[w])
+                env.update({k: v for k, v in data["environment"].items() if k == "torch"})
     if "moons" in results:
         check_same_training(results["moons"])
-    return results
+    return results, env
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -849,7 +892,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.recursion_limit is not None:
         sys.setrecursionlimit(args.recursion_limit)
     sizes = QUICK if args.quick else FULL
-    results = run(args)
+    if args.worker:
+        measured = _results_to_json(measure(args))
+        payload = {"environment": environment(), "results": measured}  # after measuring: torch's version
+        write_atomic(Path(args.json), json.dumps(payload) + "\n")
+        return 0
+    results, env = run(args)
     rows = table_rows(results, sizes)
     print()
     print(text_table(rows))
@@ -860,22 +908,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             shown = f"{measured:.1f}" if measured is not None else "-"
             print(f"bar: {desc}: {shown} -> {'met' if ok else 'MISSED'}")
     if args.json:
-        payload = {
-            "environment": environment(),
+        report = {
+            "environment": env,
             "quick": args.quick,
-            "sizes": {k: v for k, v in vars(sizes).items()},
-            "results": {
-                w: {
-                    e: {"value": r.value, "note": r.note, "samples": r.samples, "retried": r.retried}
-                    for e, r in res.items()
-                }
-                for w, res in results.items()
-            },
+            "sizes": dict(vars(sizes)),
+            "results": _results_to_json(results),
             "bars": [{"bar": d, "measured": m, "met": ok} for d, m, ok in bars],
         }
-        write_atomic(Path(args.json), json.dumps(payload, indent=2) + "\n")
+        write_atomic(Path(args.json), json.dumps(report, indent=2) + "\n")
     if args.write_readme:
-        write_readme(markdown(rows, results, sizes, args.quick))
+        write_readme(markdown(rows, results, sizes, args.quick, env))
         print(f"wrote the benchmark table into {README}")
     if args.strict and any(ok is False for _, _, ok in bars):
         return 1
