@@ -150,7 +150,8 @@ def test_readme_section_is_replaced_between_the_markers_only() -> None:
 
 
 def test_command_line_rejects_bad_choices() -> None:
-    for argv in (["--engines", "numpy"], ["--workloads", "nope"], ["--engines", "torch"]):
+    bad = (["--engines", "numpy"], ["--workloads", "nope"], ["--engines", "torch"], ["--worker"])
+    for argv in bad:
         with pytest.raises(SystemExit) as exc:
             bench.parse_args(argv)
         assert exc.value.code == 2
