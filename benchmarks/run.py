@@ -98,7 +98,7 @@ FULL = Sizes(
     moons_steps=7,
     segments=64,
     segment_steps=150,
-    node_reps={"ours": 25, "reference": 15, "torch": 3},
+    node_reps={"ours": 20, "reference": 20, "torch": 3},
     chain_ops=100_000,
     chain_reps={"ours": 5, "reference": 1, "torch": 2},
 )
@@ -711,7 +711,7 @@ def markdown(
     lines = [
         f"Measured by `make bench` (`benchmarks/run.py --write-readme`{' --quick' if quick else ''}) "
         f"on {env['date']}, {env['implementation']} {env['python']}{torch_part}, {env['machine']}; "
-        "all engines in one process, same graphs, same data, same initial weights.",
+        "same graphs, same data and same initial weights for every engine.",
         "",
         "| " + " | ".join(HEADER) + " |",
         "| " + " | ".join(["---"] + ["---:"] * (len(HEADER) - 1)) + " |",
