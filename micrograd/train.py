@@ -87,12 +87,23 @@ def _scores(outputs: list[Output]) -> list[Value]:
     return [o for o in outputs if isinstance(o, Value)]
 
 
+def _check_binary(y: Sequence[int], loss: str) -> None:
+    for label in y:
+        if label not in (0, 1):
+            raise ValueError(
+                f"the {loss!r} loss needs class labels 0 or 1, got {label!r} "
+                "(for -1/+1 labels pass (y + 1) // 2)"
+            )
+
+
 def _hinge(outputs: list[Output], y: Sequence[int]) -> Value:
     """Max-margin loss with class 1 -> +1 and class 0 -> -1."""
+    _check_binary(y, "hinge")
     return hinge(_scores(outputs), [1.0 if label == 1 else -1.0 for label in y])
 
 
 def _bce(outputs: list[Output], y: Sequence[int]) -> Value:
+    _check_binary(y, "bce")
     return binary_cross_entropy_with_logits(_scores(outputs), [float(label) for label in y])
 
 
@@ -118,6 +129,16 @@ def accuracy(outputs: Sequence[Output], y: Sequence[int]) -> float:
     return sum(_prediction(o) == label for o, label in zip(outputs, y)) / len(outputs)
 
 
+def _labels(y: Any) -> list[int]:
+    """Class indices as ints; a fractional label is an error, never truncated."""
+    labels: list[int] = []
+    for label in np.asarray(y).tolist():
+        if isinstance(label, float) and not label.is_integer():
+            raise ValueError(f"labels must be class indices 0 .. C-1, got {label!r}")
+        labels.append(int(label))
+    return labels
+
+
 def _rows(X: RowsLike) -> list[list[float]]:
     rows: list[list[float]] = np.asarray(X, dtype=np.float64).tolist()
     return rows
@@ -132,7 +153,7 @@ def predict(model: Model, X: RowsLike) -> list[int]:
 def evaluate(model: Model, X: RowsLike, y: LabelsLike, loss: str | LossFn) -> tuple[float, float]:
     """``(loss, accuracy)`` on a data set, without recording a graph."""
     loss_fn = _loss_fn(loss)
-    labels = [int(label) for label in np.asarray(y).tolist()]
+    labels = _labels(y)
     with no_grad():
         outputs = [model(x) for x in _rows(X)]
         return loss_fn(outputs, labels).data, accuracy(outputs, labels)
@@ -257,7 +278,7 @@ def fit(
     """
     X_raw, y_raw = data
     X = np.asarray(X_raw, dtype=np.float64)
-    y = [int(label) for label in np.asarray(y_raw).tolist()]
+    y = _labels(y_raw)
     if X.ndim != 2 or len(X) != len(y) or len(y) == 0:
         raise ValueError(
             f"data must be (X, y) with X of shape (n, features) and n labels; got {X.shape}, {len(y)}"
@@ -270,6 +291,9 @@ def fit(
         if model is None or loss is None:
             raise ValueError("fit needs a model and a loss (or a step_fn)")
         step_fn = eager_step_fn(model, loss)
+    if loss in ("hinge", "bce"):
+        # Checked up front so a compiled step_fn, which trusts its labels, is covered too.
+        _check_binary(y, loss)
     total = epochs * math.ceil(n / size)
     if max_steps is not None:
         total = min(total, _positive_int(max_steps, "max_steps"))

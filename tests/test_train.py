@@ -191,3 +191,28 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="model and a loss"):
         fit(None, (X, Y), None, opt)
     assert np.isnan(accuracy([], []))
+
+
+def test_binary_losses_reject_labels_other_than_0_and_1() -> None:
+    # -1/+1 labels (the reference micrograd's convention) used to train and
+    # then report a wrong accuracy (class -1 never equals a prediction of 0);
+    # bce with a label of 2 gave a negative loss.
+    model, opt = model_and_opt()
+    signed = 2 * Y - 1
+    for loss in ("hinge", "bce"):
+        with pytest.raises(ValueError, match="0 or 1"):
+            fit(model, (X, signed), loss, opt, progress=False)
+        with pytest.raises(ValueError, match="0 or 1"):
+            evaluate(model, X, signed, loss)
+        with pytest.raises(ValueError, match="0 or 1"):
+            fit(model, (X, 2 * Y), loss, opt, progress=False)
+
+
+def test_fractional_labels_are_rejected_not_truncated() -> None:
+    model, opt = model_and_opt()
+    with pytest.raises(ValueError, match="class indices"):
+        fit(model, (X, Y * 0.5 + 0.25), "hinge", opt, progress=False)
+    with pytest.raises(ValueError, match="class indices"):
+        evaluate(model, X, Y * 0.7, "cross_entropy")
+    # whole-number floats are fine
+    assert len(fit(model, (X, Y.astype(float)), "hinge", opt, progress=False)) == 1
