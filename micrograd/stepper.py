@@ -34,8 +34,10 @@ def _num(x: float) -> str:
 
 
 def _json_for_script(data: Any) -> str:
-    # "</" would end the <script> element early; "<\/" means the same in JSON.
-    return json.dumps(data, allow_nan=False).replace("</", "<\\/")
+    # Inside <script>, "</script" ends the element early and "<!--" followed by
+    # "<script" makes the parser skip the real closing tag.  JSON may spell
+    # every "<" as "\u003c", so no "<" at all reaches the HTML parser.
+    return json.dumps(data, allow_nan=False).replace("<", "\\u003c")
 
 
 _STYLE = """
@@ -64,9 +66,10 @@ _SCRIPT = """
   function setGrad(id, text) {
     var g = document.getElementById(id);
     if (!g) { return; }
+    // The grad field is the box's last text; a label may start with "grad " too.
     var texts = g.getElementsByTagName("text");
-    for (var i = 0; i < texts.length; i++) {
-      if (texts[i].textContent.indexOf("grad ") === 0) { texts[i].textContent = "grad " + text; }
+    for (var i = texts.length - 1; i >= 0; i--) {
+      if (texts[i].textContent.indexOf("grad ") === 0) { texts[i].textContent = "grad " + text; return; }
     }
   }
   function mark(id, cls) {

@@ -185,3 +185,34 @@ def test_page_escapes_labels() -> None:
     page = build_stepper_html((a * 2).relu())
     assert page.count("</script>") == 2  # only the two real closing tags
     assert "<b>" not in page.split('id="graph"')[0]
+
+
+def test_label_with_html_comment_opener_does_not_break_the_page(browser: Browser, tmp_path: Path) -> None:
+    # "<!--" followed by "<script" inside a <script> element switches the HTML
+    # parser into its "double escaped" state, where the closing tag no longer
+    # ends the element: the data and the page's own script would be swallowed.
+    a = Value(2.0, label="<!--<script>")
+    path = write_stepper((a * 3).relu(), tmp_path / "c.html")
+    page, errors = open_page(browser, path)
+    assert page.inner_text("#edge").startswith("step 0")
+    page.click("#next")
+    assert page.inner_text("#step-index") == "1"
+    assert errors == []
+    page.close()
+
+
+def test_label_starting_with_grad_is_not_overwritten(browser: Browser, tmp_path: Path) -> None:
+    # Only the box's grad field changes from step to step, not a label that
+    # happens to start with "grad ".
+    b = Value(2.0, label="grad norm")
+    root = (b * 3).relu()
+    trace = backward_steps(root)
+    i = topological_order(root).index(b)
+    path = write_stepper(root, tmp_path / "g.html")
+    page, errors = open_page(browser, path)
+    for _ in trace:
+        page.click("#next")
+    texts = page.locator(f"#graph g#v{i} text").all_text_contents()
+    assert texts == ["grad norm", "data 2", f"grad {format_number(trace.final_grads[b])}"]
+    assert errors == []
+    page.close()
