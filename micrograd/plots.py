@@ -76,9 +76,17 @@ def plot_decision_boundary(
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
     Xa = np.asarray(X, dtype=np.float64)
-    ya = np.asarray(y, dtype=np.int64)
-    if Xa.ndim != 2 or Xa.shape[1] != 2 or len(Xa) != len(ya):
-        raise ValueError(f"X must have shape (n, 2) with n labels in y; got {Xa.shape} and {ya.shape}")
+    y_raw = np.asarray(y)
+    if Xa.ndim != 2 or Xa.shape[1] != 2 or y_raw.ndim != 1 or len(Xa) != len(y_raw):
+        raise ValueError(f"X must have shape (n, 2) with n labels in y; got {Xa.shape} and {y_raw.shape}")
+    if len(Xa) == 0:
+        raise ValueError("plot_decision_boundary needs at least one point")
+    # Points are drawn per class 0 .. C-1: any other label would silently vanish.
+    if y_raw.dtype.kind not in "biuf" or not np.all(np.isfinite(y_raw)):
+        raise ValueError(f"y must hold class indices 0 .. C-1, got {y_raw.tolist()[:5]}")
+    ya = y_raw.astype(np.int64)
+    if np.any(ya != y_raw) or ya.min() < 0:
+        raise ValueError(f"y must hold class indices 0 .. C-1, got {sorted(set(y_raw.tolist()))[:5]}")
     pad = 0.25 * max(float(np.ptp(Xa[:, 0])), float(np.ptp(Xa[:, 1])), 1e-3)
     xs = np.linspace(Xa[:, 0].min() - pad, Xa[:, 0].max() + pad, resolution)
     ys = np.linspace(Xa[:, 1].min() - pad, Xa[:, 1].max() + pad, resolution)

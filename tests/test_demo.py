@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from micrograd.__main__ import build_parser, main
@@ -176,3 +177,24 @@ def test_digits_demo_compiled_reaches_95_percent_held_out(tmp_path: Path) -> Non
     assert float(match.group(1)) >= 95.0
     assert (out / "digits_confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((out / "digits_checkpoint.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "message"),
+    [
+        # -1/+1 labels: the -1 points were silently not drawn
+        ([[0.0, 0.0], [1.0, 1.0]], [-1, 1], "class indices"),
+        # fractional labels were truncated to 0
+        ([[0.0, 0.0], [1.0, 1.0]], [0.5, 1.0], "class indices"),
+        # was numpy's "zero-size array to reduction operation" error
+        (np.zeros((0, 2)), np.zeros(0, dtype=np.int64), "at least one point"),
+    ],
+)
+def test_decision_boundary_rejects_labels_it_cannot_draw(
+    X: object, y: object, message: str, tmp_path: Path
+) -> None:
+    from micrograd.plots import plot_decision_boundary
+
+    with pytest.raises(ValueError, match=message):
+        plot_decision_boundary(MLP(2, [3, 1], seed=0), X, y, tmp_path / "b.png")  # type: ignore[arg-type]
+    assert not (tmp_path / "b.png").exists()
