@@ -485,10 +485,15 @@ class _Plan:
                 if s in node_of:
                     stack.extend(node_of[s].args)
 
-        # Group by (level, op, domains ...); dicts keep first-seen order.
+        # Group by (level, op, domains ...); dicts keep first-seen order.  Nodes
+        # the loss depends on never share a group with nodes it does not: the
+        # latter's zero gradients times an inf or NaN of theirs (an extra
+        # result's log(0)) would give NaN in the shared backward call.
         buckets: dict[_Key, list[_Node]] = {}
         for node in nodes:
-            buckets.setdefault(self._key(node, level, dom), []).append(node)
+            key = self._key(node, level, dom)
+            key = (*key[:3], (*key[3], int(ancestor[node.slot])))
+            buckets.setdefault(key, []).append(node)
         # sorted() is stable: within a level, groups keep first-seen order.
         ordered = sorted(buckets.items(), key=lambda kv: kv[0][0])
 

@@ -593,3 +593,23 @@ def test_linear_nodes_of_one_level_and_fan_in_are_one_group():
     loss, _, eager_grads = eager_batch(fn, (X, y), params)
     assert result.loss == pytest.approx(loss, rel=RTOL)
     np.testing.assert_allclose(grads, eager_grads, rtol=RTOL, atol=ATOL)
+
+
+def test_extra_output_that_overflows_does_not_poison_loss_gradients():
+    # The extra result log(x*b) is -inf at x = 0 and not part of the loss.  Its
+    # nodes share a level and an op with the loss's (log, +, *); gradients must
+    # still be the loss's alone: d loss/d b = 0, not 0 * inf = NaN.
+    a, b = Value(1.0), Value(1.0)
+
+    def fn(x):
+        return (x * a + 2.0).log(), (x * b + 0.0).log()
+
+    X = np.array([0.0, 1.0])
+    compiled = compile_fn(fn, (1.0,), params=[a, b])
+    result, grads = compiled_batch(compiled, (X,), [a, b])
+    # Eagerly log(0) raises, so the reference is by hand: loss_i = log(x_i a + 2),
+    # mean d/da = mean(x / (x a + 2)) = (0 + 1/3) / 2.
+    assert result.loss == pytest.approx((math.log(2.0) + math.log(3.0)) / 2, rel=RTOL)
+    assert result.outputs[1][0] == -math.inf
+    assert grads[0] == pytest.approx(1 / 6, rel=RTOL)
+    assert grads[1] == 0.0
