@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import html
+import numbers
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -287,7 +288,7 @@ def backward_steps(root: Value, grad: float = 1.0, *, accumulate: bool = False) 
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps expects a Value, got {type(root).__name__!r}")
-    if isinstance(grad, bool) or not isinstance(grad, (int, float)):
+    if isinstance(grad, bool) or not isinstance(grad, numbers.Real):
         raise TypeError(f"grad must be a real number, got {type(grad).__name__!r}")
     seed = float(grad)
     order = topological_order(root)

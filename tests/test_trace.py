@@ -7,8 +7,10 @@ import random
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -436,3 +438,15 @@ def test_explain_bad_arguments() -> None:
         explain(x, 1.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_paths"):
         explain(x, x, max_paths=0)
+
+
+def test_grad_accepts_every_real_number_that_backward_accepts() -> None:
+    # backward_steps(root, grad) mirrors root.backward(grad), which takes any
+    # real number: numpy scalars and fractions too.
+    for seed in (np.float32(2.0), np.int64(2), Fraction(2, 1)):
+        ex = worked_example()
+        trace = backward_steps(ex.L, seed)
+        ex.L.backward(seed)
+        assert trace.final_grads[ex.m2] == ex.m2.grad == 24.0
+    with pytest.raises(TypeError, match="grad must be a real number, got 'str'"):
+        backward_steps(worked_example().L, grad="1")  # type: ignore[arg-type]
