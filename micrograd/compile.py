@@ -900,7 +900,22 @@ def compiled_step_fn(
     eye = np.eye(n_outputs)
 
     def step(X: Sequence[Sequence[float]], y: Sequence[int]) -> tuple[float, float]:
-        labels = np.asarray(y, dtype=np.intp)
+        raw = np.asarray(y, dtype=np.float64)
+        labels = raw.astype(np.intp)
+        # The eager losses' checks: numpy would truncate 0.5 to class 0, wrap
+        # eye[-1] to the last class, and take a label 2 as a bce/hinge target.
+        n_classes = n_outputs if loss == "cross_entropy" else 2
+        bad = np.flatnonzero((raw != labels) | (labels < 0) | (labels >= n_classes))
+        if len(bad):
+            i = int(bad[0])
+            value = float(raw[i])
+            shown = int(value) if value.is_integer() else value
+            if loss == "cross_entropy":
+                raise ValueError(f"target[{i}] = {shown!r} is out of range for {n_outputs} classes")
+            raise ValueError(
+                f"the {loss!r} loss needs class labels 0 or 1, got {shown!r} "
+                "(for -1/+1 labels pass (y + 1) // 2)"
+            )
         targets = eye[labels] if loss == "cross_entropy" else labels.astype(np.float64)
         result = compiled(np.asarray(X, dtype=np.float64), targets)
         assert isinstance(result.outputs, tuple)

@@ -613,3 +613,26 @@ def test_extra_output_that_overflows_does_not_poison_loss_gradients():
     assert result.outputs[1][0] == -math.inf
     assert grads[0] == pytest.approx(1 / 6, rel=RTOL)
     assert grads[1] == 0.0
+
+
+def test_compiled_step_fn_checks_labels_as_eagerly():
+    # Labels the eager losses refuse are refused here too, instead of numpy
+    # wrapping eye[-1] to the last class, truncating 0.5 to class 0, or taking
+    # a label 2 as a hinge/bce target.
+    from micrograd.train import eager_step_fn
+
+    X = [[0.1, 0.2], [0.3, -0.4], [-1.0, 0.5]]
+    model = MLP(2, [3], seed=0)
+    for bad in ([0, -1, 2], [0, 3, 1], [0, 0.5, 1]):
+        with pytest.raises(ValueError, match="out of range"):
+            compiled_step_fn(model, "cross_entropy", 2)(X, bad)
+    for bad in ([0, -1, 2], [0, 3, 1]):
+        with pytest.raises(ValueError, match="out of range"):
+            eager_step_fn(model, "cross_entropy")(X, bad)
+    binary = MLP(2, [4, 1], seed=1)
+    for loss in ("hinge", "bce"):
+        for bad in ([2, 0, 1], [-1, 1, 1], [0, 0.5, 1]):
+            with pytest.raises(ValueError, match="labels 0 or 1"):
+                compiled_step_fn(binary, loss, 2)(X, bad)
+        with pytest.raises(ValueError, match="labels 0 or 1"):
+            eager_step_fn(binary, loss)(X, [2, 0, 1])
