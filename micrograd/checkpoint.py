@@ -129,6 +129,13 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # e.g. 1e400, which float() makes inf
+        raise ValueError(f"the number {text} is out of the float range")
+    return value
+
+
 def load(path: str | os.PathLike[str]) -> Checkpoint:
     """Read and verify a checkpoint written by :func:`save`.
 
@@ -139,7 +146,7 @@ def load(path: str | os.PathLike[str]) -> Checkpoint:
     where = os.fspath(path)
     raw = Path(path).read_bytes()
     try:
-        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{where}: not a valid checkpoint, the JSON is broken (truncated?): {exc}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -163,10 +170,14 @@ def _decode_payload(payload: dict[str, Any], where: str) -> Checkpoint:
     params = payload.get("parameters")
     if not isinstance(params, dict) or not params:
         raise ValueError(f"{where}: 'parameters' must be a non-empty object of name -> number")
+    parameters: dict[str, float] = {}
     for name, value in params.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{where}: parameter {name!r} is {value!r}, not a number")
-    parameters = {name: float(value) for name, value in params.items()}
+        try:
+            parameters[name] = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise ValueError(f"{where}: parameter {name!r} is out of the float range") from None
     architecture = payload.get("architecture")
     optimizer_state = payload.get("optimizer")
     if optimizer_state is not None and not isinstance(optimizer_state, dict):

@@ -241,3 +241,22 @@ def test_bad_arguments(tmp_path: Path) -> None:
         save({"a": "1"}, tmp_path / "m.json")  # type: ignore[dict-item]
     with pytest.raises(TypeError):
         save(MLP(2, [1], seed=0), tmp_path / "m.json", optimizer="adam")  # type: ignore[arg-type]
+
+
+def test_out_of_range_numbers_are_a_clear_value_error(tmp_path: Path) -> None:
+    # 1e400 parses as inf (the checksum step then failed with json's bare
+    # "Out of range float values" and no file name); a 400-digit integer with
+    # a matching checksum raised OverflowError, not the documented ValueError.
+    model = MLP(2, [1], seed=0)
+    path = save(model, tmp_path / "m.json")
+    doc = json.loads(path.read_text())
+    name = next(iter(doc["payload"]["parameters"]))
+    text = path.read_text().replace(repr(doc["payload"]["parameters"][name]), "1e400", 1)
+    path.write_text(text)
+    with pytest.raises(ValueError, match=r"m\.json.*1e400"):
+        load(path)
+    doc["payload"]["parameters"][name] = 10**400
+    doc["sha256"] = checkpoint._checksum(doc["payload"])
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match=rf"m\.json.*{name}"):
+        load(path)
