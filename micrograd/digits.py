@@ -28,7 +28,6 @@ compiled one is simply hundreds of times faster per sample.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from collections.abc import Callable
@@ -262,34 +261,27 @@ def eager_samples_per_second(samples: int = 64, seed: int = 0) -> float:
 def plot_confusion(
     matrix: IntArray, path: str | Path, title: str = "digits: held-out confusion matrix"
 ) -> Path:
-    """Write the confusion matrix as a PNG (matplotlib's Agg backend, atomic write)."""
-    import matplotlib
+    """Write the confusion matrix as a PNG (matplotlib's Agg renderer on a bare
+    ``Figure``, as :mod:`micrograd.plots`: pyplot and the user's backend are
+    left alone; atomic write)."""
+    from micrograd.plots import _new_figure, _save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from micrograd.fileio import atomic_write
-
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    try:
-        ax.imshow(matrix, cmap="Blues")
-        n = matrix.shape[0]
-        ax.set_xticks(range(n))
-        ax.set_yticks(range(n))
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(title)
-        threshold = matrix.max() / 2
-        for i in range(n):
-            for j in range(n):
-                color = "white" if matrix[i, j] > threshold else "black"
-                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=color, fontsize=8)
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=110)
-    finally:
-        plt.close(fig)
-    return atomic_write(path, buffer.getvalue())
+    fig = _new_figure(5.5, 5)
+    ax = fig.add_subplot()
+    ax.imshow(matrix, cmap="Blues")
+    n = matrix.shape[0]
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    threshold = matrix.max() / 2
+    for i in range(n):
+        for j in range(n):
+            color = "white" if matrix[i, j] > threshold else "black"
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=color, fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
 
 
 def write_outputs(result: DigitsResult, out_dir: str | Path) -> dict[str, Path]:

@@ -636,3 +636,19 @@ def test_compiled_step_fn_checks_labels_as_eagerly():
                 compiled_step_fn(binary, loss, 2)(X, bad)
         with pytest.raises(ValueError, match="labels 0 or 1"):
             eager_step_fn(binary, loss)(X, [2, 0, 1])
+
+
+def test_digits_confusion_plot_leaves_the_matplotlib_backend_alone(tmp_path):
+    # In a notebook, writing the plot must not switch the user's backend to Agg.
+    import matplotlib
+
+    from micrograd.digits import plot_confusion
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        path = plot_confusion(np.array([[3, 1], [0, 2]]), tmp_path / "cm.png")
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
