@@ -64,7 +64,8 @@ class Highlight(Protocol):
     """What ``draw_dot(highlight=...)`` needs from a backward step
     (:class:`micrograd.trace.Step` provides it): the edge ``parent <- child``
     by its position in ``child._prev``, and every node's gradient as it
-    stands right after the step."""
+    stands right after the step.  A ``parent_index`` of -1 means no edge
+    (the seed, before any step): only the node itself is marked."""
 
     @property
     def child(self) -> Value: ...
@@ -81,6 +82,7 @@ class Highlight(Protocol):
 def format_number(x: float, precision: int = 4) -> str:
     """``x`` with ``precision`` significant digits and no trailing zeros
     (6.0 -> '6', 0.123456 -> '0.1235')."""
+    _check_precision(precision)
     if math.isnan(x) or math.isinf(x):
         return str(x)
     text = f"{x:.{precision}g}"
@@ -233,7 +235,7 @@ def draw_dot(
         box(vid, title, node.data, grad_of(node), node is hot_child or node is hot_parent)
         if not node._prev:
             continue
-        this_step = node is hot_child
+        this_step = node is hot_child and hot_k >= 0
         oid = f"{vid}_op"
         if expand_linear and node._op == "linear":
             prev = node._prev

@@ -29,6 +29,7 @@ import heapq
 import html
 import numbers
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Any, overload
 
 from micrograd.engine import Value, topological_order
 from micrograd.fileio import atomic_write
-from micrograd.graph import format_number, node_names, render_svg
+from micrograd.graph import _check_precision, format_number, node_names, render_svg
 
 __all__ = [
     "DEFAULT_MAX_PATHS",
@@ -416,13 +417,18 @@ class _Seed:
 def save_step_svgs(root: Value, out_dir: str | os.PathLike[str], **draw_kwargs: Any) -> list[Path]:
     """Write ``step_000.svg`` (just the seed) and one ``step_NNN.svg`` per
     backward step into ``out_dir``: each highlights that step's edge and shows
-    the gradients as they stand after it.  Needs ``dot``; returns the paths."""
+    the gradients as they stand after it.  Needs ``dot``; returns the paths.
+    Step pictures left in ``out_dir`` by an earlier, longer trace are removed,
+    so the folder holds exactly this trace's steps."""
     trace = backward_steps(root)
     out = Path(out_dir)
     paths = [atomic_write(out / "step_000.svg", render_svg(root, highlight=_Seed(trace), **draw_kwargs))]
     for step in trace:
         svg = render_svg(root, highlight=step, **draw_kwargs)
         paths.append(atomic_write(out / f"step_{step.index:03d}.svg", svg))
+    for old in out.glob("step_*.svg"):
+        if old not in paths and re.fullmatch(r"step_\d{3,}\.svg", old.name):
+            old.unlink(missing_ok=True)
     return paths
 
 
@@ -531,6 +537,7 @@ def explain(
         raise TypeError("explain(root, wrt) expects two Values")
     if not isinstance(max_paths, int) or isinstance(max_paths, bool) or max_paths < 1:
         raise ValueError(f"max_paths must be a positive int, got {max_paths!r}")
+    _check_precision(precision)
     order = topological_order(root)
     names = node_names(order)
     r = names[root]

@@ -450,3 +450,38 @@ def test_grad_accepts_every_real_number_that_backward_accepts() -> None:
         assert trace.final_grads[ex.m2] == ex.m2.grad == 24.0
     with pytest.raises(TypeError, match="grad must be a real number, got 'str'"):
         backward_steps(worked_example().L, grad="1")  # type: ignore[arg-type]
+
+
+def test_seed_picture_marks_only_the_root(tmp_path: Path) -> None:
+    # Before the first step no operation has been processed: only the root's
+    # box is red, not its op node or the edge into it.
+    ex = worked_example()
+    (first, *_) = save_step_svgs(ex.L, tmp_path)
+    red = [
+        g.get("id")
+        for g in ET.parse(first).getroot().iter(f"{SVG_NS}g")
+        if any(el.get("stroke") == "#d62728" for el in g)
+    ]
+    assert red == [f"v{topological_order(ex.L).index(ex.L)}"]
+
+
+def test_save_step_svgs_removes_pictures_left_by_a_longer_trace(tmp_path: Path) -> None:
+    long_root = MLP(2, [2, 1], seed=0)([0.5, -1.0])
+    assert isinstance(long_root, Value)
+    assert len(save_step_svgs(long_root, tmp_path)) > 11
+    (tmp_path / "notes.txt").write_text("kept", encoding="utf-8")
+    paths = save_step_svgs(worked_example().L, tmp_path)
+    assert sorted(tmp_path.glob("step_*.svg")) == paths
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "kept"
+
+
+@pytest.mark.parametrize("precision", [0, -1, 2.5, True])
+def test_bad_precision_raises_a_clear_error(precision: object) -> None:
+    ex = worked_example()
+    trace = backward_steps(ex.L)
+    with pytest.raises(ValueError, match="precision must be an int between 1 and 17"):
+        explain(ex.L, ex.m2, precision=precision)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="precision must be an int between 1 and 17"):
+        str(trace.table(precision))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="precision must be an int between 1 and 17"):
+        trace[0].describe(precision)  # type: ignore[arg-type]
