@@ -652,3 +652,64 @@ def test_digits_confusion_plot_leaves_the_matplotlib_backend_alone(tmp_path):
     finally:
         matplotlib.use(before)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---------------------------------------------------------------------------
+# benchmarks/compiled.py: its bars and its report file
+# ---------------------------------------------------------------------------
+
+
+def _compiled_benchmark(monkeypatch, eager_loss=0.5, compiled_loss=0.5):
+    """benchmarks/compiled.py with the timed runs replaced by fixed results."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "compiled.py"
+    spec = importlib.util.spec_from_file_location("micrograd_bench_compiled", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    moons = {
+        "eager_ms": 10.0,
+        "compiled_ms": 0.2,
+        "compile_ms": 5.0,
+        "ratio": 50.0,
+        "ratio_100_steps_with_compile": 40.0,
+        "stats": {},
+    }
+    training = {
+        "eager": {"loss": eager_loss, "accuracy": 0.99, "seconds": 1.0},
+        "compiled": {"loss": compiled_loss, "accuracy": 0.99, "seconds": 0.1},
+        "same_accuracy": True,
+        "loss_difference": abs(eager_loss - compiled_loss),
+    }
+    monkeypatch.setattr(module, "bench_moons", lambda repeats: moons)
+    monkeypatch.setattr(module, "bench_moons_training", lambda: training)
+    return module
+
+
+def test_compiled_benchmark_bar_needs_the_same_final_loss(monkeypatch, capsys):
+    # Its docstring: "final loss and accuracy must agree".
+    assert _compiled_benchmark(monkeypatch).main(["--skip-digits"]) == 0
+    assert _compiled_benchmark(monkeypatch, 0.5, 0.6).main(["--skip-digits"]) == 1
+    assert "BAR MISSED" in capsys.readouterr().out
+
+
+def test_compiled_benchmark_writes_its_json_atomically(monkeypatch, tmp_path):
+    # A write that fails half way (disk full) leaves the previous report whole.
+    import errno
+    import os
+
+    report = tmp_path / "compiled.json"
+    report.write_text('{"old": true}\n')
+    module = _compiled_benchmark(monkeypatch)
+
+    def disk_full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        module.main(["--skip-digits", "--json", str(report)])
+    monkeypatch.undo()
+    assert report.read_text() == '{"old": true}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["compiled.json"]
