@@ -119,15 +119,19 @@ def fold_contributions(trace: BackwardTrace) -> dict[Value, float]:
     return grads
 
 
-def assert_trace_reproduces_backward(root: Value, trace: BackwardTrace) -> None:
+def assert_trace_reproduces_backward(root: Value, *, accumulate: bool = False) -> BackwardTrace:
+    """backward_steps(root) changes no ``.grad``, and then root.backward()
+    leaves exactly the trace's final grads and its folded contributions."""
     order = topological_order(root)
     snapshot = [n.grad for n in order]
+    trace = backward_steps(root, accumulate=accumulate)
     assert [n.grad for n in order] == snapshot
     root.backward()
     folded = fold_contributions(trace)
     for node in order:
         assert trace.final_grads[node] == node.grad
         assert folded[node] == node.grad
+    return trace
 
 
 # ---------------------------------------------------------------------------
@@ -160,7 +164,8 @@ def test_worked_example_steps_match_the_hand_computation() -> None:
     assert trace[6].describe() == "dL/dz2 * dz2/dm2 = 2 * (a1 = 6) = 12;  m2.grad = 0 + 12 = 12"
     # Nothing was modified.
     assert ex.m2.grad == 0.0 and ex.L.grad == 0.0
-    assert_trace_reproduces_backward(ex.L, trace)
+    replay = assert_trace_reproduces_backward(ex.L)
+    assert [(s.parent, s.contribution) for s in replay] == [(s.parent, s.contribution) for s in trace]
 
 
 def test_grads_after_each_step_and_bounds() -> None:
@@ -220,10 +225,9 @@ def test_x_times_x_gives_two_steps() -> None:
 @pytest.mark.parametrize("seed", range(25))
 def test_steps_reproduce_backward_exactly_on_random_graphs(seed: int) -> None:
     root, troot, leaves = random_graph(seed)
-    trace = backward_steps(root)
+    trace = assert_trace_reproduces_backward(root)
     ops = {n._op for n in trace.order}
     assert len(ops) >= 5
-    assert_trace_reproduces_backward(root, trace)
     troot.backward()
     for v, t in leaves:
         assert t.grad is not None or v.grad == 0.0
@@ -249,12 +253,10 @@ def test_steps_reproduce_backward_exactly_on_mlps(fused: bool, activation: str) 
         out = model([rng.uniform(-1, 1) for _ in range(3)])
         assert isinstance(out, Value)
         loss = loss + (out - rng.uniform(-1, 1)) ** 2
-    trace = backward_steps(loss)
+    trace = assert_trace_reproduces_backward(loss)
     assert any(s.op == ("linear" if fused else "*") for s in trace)
-    assert_trace_reproduces_backward(loss, trace)
     # A second pass accumulates into leaves: accumulate=True predicts it exactly.
-    again = backward_steps(loss, accumulate=True)
-    assert_trace_reproduces_backward(loss, again)
+    again = assert_trace_reproduces_backward(loss, accumulate=True)
     assert all(again.final_grads[p] == p.grad for p in model.parameters())
 
 
