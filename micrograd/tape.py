@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -350,14 +350,16 @@ def trace(
     if not engine.is_grad_enabled():
         raise RuntimeError("cannot trace inside no_grad(): no graph would be recorded")
     if params is not None:
+        if not isinstance(params, Iterable):
+            raise TypeError(f"params must be a sequence of Values, got {type(params).__name__!r}")
         params = list(params)
-        if len(set(params)) != len(params):
-            raise ValueError("params contains the same Value more than once")
         for i, p in enumerate(params):
             if not isinstance(p, Value):
                 raise TypeError(f"params[{i}] is a {type(p).__name__!r}, not a Value")
             if p._backward is not None:
                 raise ValueError(f"params[{i}] is not a leaf (it was computed by op {p._op!r})")
+        if len(set(params)) != len(params):
+            raise ValueError("params contains the same Value more than once")
     inputs, input_shapes = _make_inputs(example_inputs)
     flat_inputs = [v for arg in inputs for v in (arg if isinstance(arg, list) else [arg])]
     with tracing() as created:

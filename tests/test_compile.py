@@ -713,3 +713,18 @@ def test_compiled_benchmark_writes_its_json_atomically(monkeypatch, tmp_path):
     monkeypatch.undo()
     assert report.read_text() == '{"old": true}\n'
     assert [p.name for p in tmp_path.iterdir()] == ["compiled.json"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ([1.0, 1.0], r"params\[0\] is a 'float', not a Value"),
+        ([[1.0]], r"params\[0\] is a 'list', not a Value"),
+        (Value(1.0), "params must be a sequence of Values, got 'Value'"),
+    ],
+)
+def test_bad_params_are_named(params, message):
+    # Each entry's type is checked before duplicates: two floats are not "the
+    # same Value twice", and a list entry is not "unhashable".
+    with pytest.raises(TypeError, match=message):
+        compile_fn(lambda x: x, (1.0,), params=params)
