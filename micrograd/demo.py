@@ -45,14 +45,23 @@ DEFAULTS = {
 }
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def _non_negative_int(text: str) -> int:
+    # numpy's generators take seeds >= 0 only.
+    return _int_at_least(text, 0)
 
 
 def _finite_float(text: str, *, allow_zero: bool) -> float:
@@ -115,7 +124,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--noise", type=_non_negative_float, default=None, help="data noise (default: 0.1 moons, 0.2 spiral)"
     )
-    parser.add_argument("--seed", type=int, default=1337, help="seed for the data and the initial weights")
+    parser.add_argument(
+        "--seed", type=_non_negative_int, default=1337, help="seed for the data and the initial weights"
+    )
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
     parser.add_argument(
         "--compiled",

@@ -109,6 +109,8 @@ def test_help_documents_every_flag() -> None:
         (["--noise", "-0.1"], ">= 0"),
         (["--dataset", "mnist"], "invalid choice"),
         (["--batch-size", "0"], "must be >= 1"),
+        # numpy's seeding used to fail later with just "expected non-negative integer"
+        (["--seed", "-1"], "argument --seed: must be >= 0"),
     ],
 )
 def test_bad_flags_are_argparse_errors(
