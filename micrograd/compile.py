@@ -639,6 +639,8 @@ class CompiledFunction:
     ) -> None:
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        if not tape.input_shapes:
+            raise ValueError("a compiled function needs at least one input: the batch size comes from it")
         self.tape = tape
         self.params: list[Value] = list(tape.params)
         self.reduction: Reduction = reduction
@@ -690,8 +692,6 @@ class CompiledFunction:
             columns.append(arr)
         if not size:
             raise ValueError("the batch is empty")
-        if not columns:
-            return np.empty((0, size))
         stacked: Array = np.concatenate(columns, axis=1)
         return np.transpose(stacked)
 

@@ -728,3 +728,11 @@ def test_bad_params_are_named(params, message):
     # same Value twice", and a list entry is not "unhashable".
     with pytest.raises(TypeError, match=message):
         compile_fn(lambda x: x, (1.0,), params=params)
+
+
+def test_function_without_inputs_is_refused_when_compiled():
+    # The batch size comes from the inputs; without any, every call failed
+    # later with a misleading "the batch is empty".
+    a = Value(2.0)
+    with pytest.raises(ValueError, match="at least one input"):
+        compile_fn(lambda: a * a, (), params=[a])
