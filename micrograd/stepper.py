@@ -20,7 +20,7 @@ from typing import Any
 from micrograd.engine import Value
 from micrograd.examples import EXAMPLES, build_example
 from micrograd.fileio import atomic_write
-from micrograd.graph import GraphvizNotFoundError, format_number, render_svg, save_svg
+from micrograd.graph import DEFAULT_MAX_NODES, GraphvizNotFoundError, format_number, render_svg, save_svg
 from micrograd.trace import backward_steps, save_step_svgs
 
 __all__ = ["add_arguments", "build_stepper_html", "run", "write_stepper"]
@@ -132,17 +132,20 @@ _SCRIPT = """
 """
 
 
-def build_stepper_html(root: Value, *, precision: int = 4, title: str | None = None) -> str:
+def build_stepper_html(
+    root: Value, *, precision: int = 4, title: str | None = None, max_nodes: int = DEFAULT_MAX_NODES
+) -> str:
     """The self-contained HTML stepper for ``root`` (needs ``dot`` to lay the
     graph out once).  Does not change any ``.grad``: the steps are those of a
-    fresh ``backward()`` (see :func:`~micrograd.trace.backward_steps`)."""
+    fresh ``backward()`` (see :func:`~micrograd.trace.backward_steps`).
+    ``max_nodes`` is :func:`~micrograd.graph.draw_dot`'s limit on the graph's size."""
     trace = backward_steps(root)
     index = {node: i for i, node in enumerate(trace.order)}
 
     def f(x: float) -> str:
         return format_number(x, precision)
 
-    svg = render_svg(root, grads=trace.initial, show_names=True, precision=precision)
+    svg = render_svg(root, grads=trace.initial, show_names=True, precision=precision, max_nodes=max_nodes)
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inline SVG needs neither
     root_name = trace.names[root]
     steps = []

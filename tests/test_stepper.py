@@ -216,3 +216,14 @@ def test_label_starting_with_grad_is_not_overwritten(browser: Browser, tmp_path:
     assert texts == ["grad norm", "data 2", f"grad {format_number(trace.final_grads[b])}"]
     assert errors == []
     page.close()
+
+
+def test_node_limit_can_be_raised_as_the_error_says() -> None:
+    x = Value(1.0, label="x")
+    root = x
+    for _ in range(3):
+        root = root * 1.5
+    with pytest.raises(ValueError, match="Pass max_nodes=7 to draw it anyway"):
+        build_stepper_html(root, max_nodes=6)
+    page = build_stepper_html(root, max_nodes=7)
+    assert page.count("<svg") == 1
