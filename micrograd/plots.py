@@ -138,14 +138,16 @@ def plot_loss(
     acc = [r["accuracy"] for r in history]
     fig = _new_figure(8.0, 3.2)
     ax_loss, ax_acc = fig.subplots(1, 2)
-    ax_loss.plot(steps, loss, color=_COLORS[0])
+    # A line through one point draws nothing: mark the points of short runs.
+    marker = "o" if len(history) <= 20 else None
+    ax_loss.plot(steps, loss, color=_COLORS[0], marker=marker)
     positive = [v for v in loss if v > 0 and math.isfinite(v)]
     if len(positive) == len(loss) and max(positive) / min(positive) > 100:
         ax_loss.set_yscale("log")
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss")
     ax_loss.set_title(f"{title}: loss")
-    ax_acc.plot(steps, [100 * a for a in acc], color=_COLORS[1])
+    ax_acc.plot(steps, [100 * a for a in acc], color=_COLORS[1], marker=marker)
     ax_acc.set_ylim(0, 101)
     ax_acc.set_xlabel("step")
     ax_acc.set_ylabel("accuracy (%)")

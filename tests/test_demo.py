@@ -200,3 +200,17 @@ def test_decision_boundary_rejects_labels_it_cannot_draw(
     with pytest.raises(ValueError, match=message):
         plot_decision_boundary(MLP(2, [3, 1], seed=0), X, y, tmp_path / "b.png")  # type: ignore[arg-type]
     assert not (tmp_path / "b.png").exists()
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+def test_loss_plot_shows_short_histories(steps: int, tmp_path: Path) -> None:
+    # A one-point line draws nothing: `demo --steps 1` wrote a loss.png with empty axes.
+    from matplotlib.image import imread
+
+    from micrograd.plots import plot_loss
+
+    history = [{"step": k, "loss": 0.9 - 0.1 * k, "accuracy": 0.5} for k in range(steps)]
+    pixels = imread(plot_loss(history, tmp_path / "loss.png"))[..., :3]
+    for rgb in ((0x00, 0x72, 0xB2), (0xD5, 0x5E, 0x00)):  # the loss and accuracy colours
+        near = np.abs(pixels - np.array(rgb) / 255).max(axis=-1) < 0.05
+        assert near.sum() >= 20, rgb
