@@ -177,7 +177,9 @@ def train_digits(
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    if train_limit is not None and (not isinstance(train_limit, int) or train_limit < 1):
+    if train_limit is not None and (
+        isinstance(train_limit, bool) or not isinstance(train_limit, int) or train_limit < 1
+    ):
         raise ValueError(f"train_limit must be None or an int >= 1, got {train_limit!r}")
     X_train, y_train, X_test, y_test = load_digits_split(seed)
     if train_limit is not None:

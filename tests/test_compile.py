@@ -569,6 +569,8 @@ def test_digits_rejects_bad_arguments():
         train_digits(epochs=0)
     with pytest.raises(ValueError, match="train_limit"):
         train_digits(train_limit=0)
+    with pytest.raises(ValueError, match="train_limit"):
+        train_digits(train_limit=True)  # a bool is not a sample count (epochs refuses it too)
 
 
 def test_linear_nodes_of_one_level_and_fan_in_are_one_group():
