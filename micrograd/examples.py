@@ -89,8 +89,9 @@ def neuron_example() -> Value:
 
 
 def tiny_mlp_example(fused: bool = True) -> Value:
-    """Squared error of a 2 -> 2 -> 1 tanh MLP (seed 0) on one point; parameters
-    are labelled with their ``named_parameters()`` names."""
+    """Squared error of a 2 -> 2 -> 1 MLP (seed 0; tanh hidden layer, linear
+    output) on one point; parameters are labelled with their
+    ``named_parameters()`` names."""
     model = MLP(2, [2, 1], activation="tanh", seed=0, fused=fused)
     for name, p in model.named_parameters():
         p.label = name

@@ -529,7 +529,10 @@ def explain(
 
     With more than ``max_paths`` paths it says so and prints the per-edge
     form instead (``dL/dv = sum over v's consumers c of dL/dc * dc/dv``,
-    node by node), which takes time linear in the graph size.  The total
+    node by node), one line per labelled node however many paths there are
+    (finding each labelled node's derivatives walks the unlabelled nodes
+    below it, so shared unlabelled subgraphs are walked once per labelled
+    node that uses them).  The total
     equals ``wrt.grad`` after ``root.backward()`` up to rounding (sums are
     taken in a different order than backward() takes them).
     """
