@@ -96,7 +96,9 @@ def node_names(order: list[Value]) -> dict[Value, str]:
 
 
 def _record_text(text: str) -> str:
-    # Characters that structure a record label must be escaped to be shown.
+    # Characters that structure a record label must be escaped to be shown,
+    # and Graphviz decodes HTML entities ("&amp;" would show as "&").
+    text = text.replace("&", "&amp;")
     for ch in "\\{}|<>":
         text = text.replace(ch, "\\" + ch)
     return text

@@ -148,6 +148,9 @@ def test_record_special_characters_are_shown_literally() -> None:
     a = Value(1.0, label="a|b{c}<d>")
     svg = render_svg(a * 2)
     assert "a|b{c}<d>" in svg_texts(svg)
+    # Graphviz reads HTML entities in labels; a label that looks like one stays as typed.
+    for label in ["&amp;", "x &lt; y", "&#60;", "a & b"]:
+        assert label in svg_texts(render_svg(Value(1.0, label=label) * 2)), label
 
 
 def test_large_graph_raises_instead_of_hanging() -> None:
