@@ -8,7 +8,8 @@
 Writes to ``--out`` (default ``out/demo``): ``decision_boundary.png``,
 ``loss.png``, ``model.json`` (a checkpoint that :func:`micrograd.checkpoint.load`
 rebuilds) and ``graph.svg`` (the graph of one sample's loss after backward,
-one box per neuron).
+one box per neuron, drawn before training: the gradients the first step
+follows).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from micrograd import checkpoint
 from micrograd.data import make_moons, spiral
-from micrograd.engine import Value
+from micrograd.engine import Value, no_grad
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.train import LOSSES, History, fit, predict
@@ -182,6 +183,9 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
     if outputs == 1 and classes != 2:
         raise ValueError(f"--loss {loss} is for two classes; {args.dataset} has {classes}")
     model = MLP(2, [16, 16, outputs], seed=args.seed)
+    # Drawn before training: once trained, every moons point's hinge loss is
+    # typically 0, and so would be every gradient in the picture.
+    graph = _write_graph(model, X, y, args.out / "graph.svg", loss)
     optimizer = _make_optimizer(args.optimizer, model, args.lr)
     # Enough epochs for `steps` steps; max_steps cuts the last one short.
     batch = args.batch_size
@@ -206,11 +210,13 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
     )
     accuracy = float(np.mean(np.asarray(predict(model, X)) == y))
     result = DemoResult(model, X, y, history, accuracy)
-    _write_outputs(result, args.out, optimizer, f"{args.dataset}, {loss}", loss)
+    _write_outputs(result, args.out, optimizer, f"{args.dataset}, {loss}")
+    if graph is not None:
+        result.files["graph.svg"] = graph
     return result
 
 
-def _write_outputs(result: DemoResult, out: Path, optimizer: Optimizer, title: str, loss: str) -> None:
+def _write_outputs(result: DemoResult, out: Path, optimizer: Optimizer, title: str) -> None:
     from micrograd.plots import plot_decision_boundary, plot_loss
 
     files = result.files
@@ -225,27 +231,29 @@ def _write_outputs(result: DemoResult, out: Path, optimizer: Optimizer, title: s
     )
     if result.history:
         files["loss.png"] = plot_loss(result.history, out / "loss.png", title=title)
-    graph = _write_graph(result, out / "graph.svg", loss)
-    if graph is not None:
-        files["graph.svg"] = graph
 
 
-def _write_graph(result: DemoResult, path: Path, loss: str) -> Path | None:
-    """One sample's loss graph with its gradients (after backward).  Each
-    neuron call is drawn as one box (``collapse``): the full graph of a
-    2-16-16-1 MLP has ~400 nodes, too many to read."""
+def _write_graph(model: MLP, X: np.ndarray, y: np.ndarray, path: Path, loss: str) -> Path | None:
+    """The loss graph, with its gradients after backward, of the sample whose
+    loss is largest.  Each neuron call is drawn as one box (``collapse``): the
+    full graph of a 2-16-16-1 MLP has ~400 nodes, too many to read."""
     from micrograd.graph import GraphvizNotFoundError, save_svg
-    from micrograd.train import LOSSES as loss_fns
 
-    x, label = result.X[0].tolist(), int(result.y[0])
-    root: Value = loss_fns[loss]([result.model([Value(x[0], "x0"), Value(x[1], "x1")])], [label])
+    loss_fn = LOSSES[loss]
+    with no_grad():
+        losses = [loss_fn([model(row)], [label]).data for row, label in zip(X.tolist(), y.tolist())]
+    i = int(np.argmax(losses))
+    x, label = X[i].tolist(), int(y[i])
+    root: Value = loss_fn([model([Value(x[0], "x0"), Value(x[1], "x1")])], [label])
     root.label = "loss"
     root.backward()
     try:
-        return save_svg(root, path, collapse=result.model)
+        return save_svg(root, path, collapse=model)
     except GraphvizNotFoundError as exc:
         print(f"graph.svg skipped: {exc}", file=sys.stderr)
         return None
+    finally:
+        model.zero_grad()  # backward filled the parameters' grads; training starts clean
 
 
 def run(args: argparse.Namespace) -> int:

@@ -160,6 +160,20 @@ def test_graph_is_one_samples_loss(tmp_path: Path) -> None:
     assert svg.count("neuron") >= 33  # 16 + 16 + 1 neuron boxes
 
 
+def test_graph_shows_gradients_flowing(tmp_path: Path) -> None:
+    # After the default run every moons point has margin >= 1, so the hinge
+    # loss of any sample is 0 and its graph showed "grad 0" on every node but
+    # the loss: a picture of backward with nothing flowing back.
+    import html
+    import re
+
+    args = build_parser().parse_args(["demo", "--out", str(tmp_path), "--no-progress"])
+    assert train_demo(args).accuracy == 1.0
+    svg = html.unescape((tmp_path / "graph.svg").read_text())  # graphviz writes "-" as &#45;
+    texts = re.findall(r">grad (-?[0-9.e+-]+)<", svg)
+    assert len([g for g in texts if float(g) != 0]) >= 10, texts
+
+
 def test_digits_demo_compiled_reaches_95_percent_held_out(tmp_path: Path) -> None:
     """The issue's showcase: `demo --dataset digits --compiled` trains the
     64-32-16-10 softmax net to >= 95% held-out accuracy and writes its files."""
