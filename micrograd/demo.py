@@ -264,6 +264,9 @@ def run(args: argparse.Namespace) -> int:
             return run_digits(
                 compiled=args.compiled, seed=args.seed, out=args.out, progress=not args.no_progress
             )
+        except ImportError as exc:  # the optional scikit-learn, which ships the data
+            print(f"python -m micrograd demo: {exc}", file=sys.stderr)
+            return 1
         except OSError as exc:
             print(f"python -m micrograd demo: cannot write the outputs: {exc}", file=sys.stderr)
             return 1

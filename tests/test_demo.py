@@ -228,3 +228,14 @@ def test_loss_plot_shows_short_histories(steps: int, tmp_path: Path) -> None:
     for rgb in ((0x00, 0x72, 0xB2), (0xD5, 0x5E, 0x00)):  # the loss and accuracy colours
         near = np.abs(pixels - np.array(rgb) / 255).max(axis=-1) < 0.05
         assert near.sum() >= 20, rgb
+
+
+def test_digits_without_scikit_learn_is_a_clean_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Was a traceback ending in the ImportError.
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    code = main(["demo", "--dataset", "digits", "--out", str(tmp_path), "--no-progress"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "python -m micrograd demo: " in err and "micrograd[digits]" in err
