@@ -92,8 +92,8 @@ def make_blobs(
     _check_count(n_features, "n_features", 1)
     _check_noise(std, "std")
     low, high = (float(b) for b in box)
-    if not low < high:
-        raise ValueError(f"box must be (low, high) with low < high, got {box!r}")
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"box must be (low, high), finite, with low < high, got {box!r}")
     rng = np.random.default_rng(seed)
     middle = rng.uniform(low, high, size=(centers, n_features))
     y = np.arange(n, dtype=np.int64) % centers
