@@ -204,12 +204,16 @@ def _defer_ctrl_c() -> Iterator[_Flag]:
     """While active, the first SIGINT only sets ``flag.hit`` (checked between
     steps, so a step is never cut in half); a second one raises at once.
     Signal handlers can only be installed from the main thread; elsewhere
-    Ctrl-C keeps its default behaviour."""
+    Ctrl-C keeps its default behaviour.  An ignored SIGINT (a background job)
+    stays ignored."""
     flag = _Flag()
     if threading.current_thread() is not threading.main_thread():
         yield flag
         return
     previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        yield flag
+        return
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if flag.hit:

@@ -216,3 +216,22 @@ def test_fractional_labels_are_rejected_not_truncated() -> None:
         evaluate(model, X, Y * 0.7, "cross_entropy")
     # whole-number floats are fine
     assert len(fit(model, (X, Y.astype(float)), "hinge", opt, progress=False)) == 1
+
+
+def test_ignored_ctrl_c_stays_ignored() -> None:
+    # A job started in the background by a non-interactive shell has SIGINT
+    # ignored; fit used to install its handler anyway, so a Ctrl-C meant for
+    # the foreground stopped the background training.
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        model, opt = model_and_opt()
+
+        def press_ctrl_c(record: Record) -> None:
+            if record["step"] == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+        history = fit(model, (X, Y), "hinge", opt, epochs=4, callback=press_ctrl_c, progress=False)
+        assert not history.interrupted and len(history) == 4
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
