@@ -131,8 +131,11 @@ def accuracy(outputs: Sequence[Output], y: Sequence[int]) -> float:
 
 def _labels(y: Any) -> list[int]:
     """Class indices as ints; a fractional label is an error, never truncated."""
+    array = np.asarray(y)
+    if array.ndim != 1:
+        raise ValueError(f"labels must be one class index per sample (not one-hot), got shape {array.shape}")
     labels: list[int] = []
-    for label in np.asarray(y).tolist():
+    for label in array.tolist():
         if isinstance(label, float) and not label.is_integer():
             raise ValueError(f"labels must be class indices 0 .. C-1, got {label!r}")
         labels.append(int(label))

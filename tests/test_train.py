@@ -235,3 +235,14 @@ def test_ignored_ctrl_c_stays_ignored() -> None:
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def test_one_hot_labels_are_a_clear_error() -> None:
+    # Was "int() argument must be ... not 'list'".
+    model = MLP(2, [4, 2], seed=0)
+    opt = Adam(model.parameters(), lr=0.05)
+    one_hot = np.eye(2)[Y]
+    with pytest.raises(ValueError, match=r"one class index per sample.*\(40, 2\)"):
+        fit(model, (X, one_hot), "cross_entropy", opt, progress=False)
+    with pytest.raises(ValueError, match="one class index per sample"):
+        evaluate(model, X, one_hot, "cross_entropy")
