@@ -263,7 +263,8 @@ def cross_entropy(logits: object, target: object, reduction: Reduction = "mean")
         rows, targets = [logits], [target]
     terms = []
     for i, (row, y) in enumerate(zip(rows, targets)):
-        log_probs = log_softmax(row)
+        # Checked here so that errors name cross_entropy (and the row), not log_softmax.
+        log_probs = log_softmax(_logit_row(row, f"cross_entropy (row {i})" if batched else "cross_entropy"))
         if not isinstance(y, numbers.Integral) or isinstance(y, bool):
             raise TypeError(f"target[{i}] must be an int class index, not {type(y).__name__!r}")
         if not 0 <= int(y) < len(log_probs):

@@ -265,3 +265,13 @@ def test_errors() -> None:
         mse("ab", [1.0, 2.0])
     with pytest.raises(ValueError, match="finite"):
         softmax([math.inf, 0.0])
+
+
+def test_cross_entropy_errors_name_cross_entropy_and_the_row() -> None:
+    # They used to name log_softmax, which the caller never called, and no row.
+    with pytest.raises(ValueError, match=r"^cross_entropy: logits must be finite"):
+        cross_entropy([math.nan, 1.0], 0)
+    with pytest.raises(ValueError, match=r"^cross_entropy \(row 1\) needs at least one logit"):
+        cross_entropy([[1.0, 2.0], []], [0, 0])
+    with pytest.raises(TypeError, match=r"^cross_entropy \(row 1\) expects a sequence of logits"):
+        cross_entropy([[1.0, 2.0], 3.0], [0, 0])
