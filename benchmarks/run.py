@@ -62,6 +62,7 @@ if str(ROOT) not in sys.path:  # `python benchmarks/run.py` from a checkout with
 from micrograd import engine as our_engine  # noqa: E402  (needs the sys.path line above)
 from micrograd import nn as our_nn  # noqa: E402
 from micrograd.data import make_moons  # noqa: E402
+from micrograd.fileio import atomic_write  # noqa: E402
 
 REF_VERSION = "0.1.0"
 REF_DIR = ROOT / ".bench" / "ref"
@@ -746,20 +747,6 @@ def markdown(
     return "\n".join(lines)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def replace_section(text: str, body: str) -> str:
     start = text.find(START_MARK)
     end = text.find(END_MARK)
@@ -769,7 +756,7 @@ def replace_section(text: str, body: str) -> str:
 
 
 def write_readme(body: str, path: Path = README) -> None:
-    write_atomic(path, replace_section(path.read_text(encoding="utf-8"), body))
+    atomic_write(path, replace_section(path.read_text(encoding="utf-8"), body))
 
 
 # ---------------------------------------------------------------------------
@@ -895,7 +882,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.worker:
         measured = _results_to_json(measure(args))
         payload = {"environment": environment(), "results": measured}  # after measuring: torch's version
-        write_atomic(Path(args.json), json.dumps(payload) + "\n")
+        atomic_write(Path(args.json), json.dumps(payload) + "\n")
         return 0
     results, env = run(args)
     rows = table_rows(results, sizes)
@@ -915,7 +902,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "results": _results_to_json(results),
             "bars": [{"bar": d, "measured": m, "met": ok} for d, m, ok in bars],
         }
-        write_atomic(Path(args.json), json.dumps(report, indent=2) + "\n")
+        atomic_write(Path(args.json), json.dumps(report, indent=2) + "\n")
     if args.write_readme:
         write_readme(markdown(rows, results, sizes, args.quick, env))
         print(f"wrote the benchmark table into {README}")
