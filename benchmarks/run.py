@@ -602,7 +602,10 @@ def _ratio(ours: Result | None, other: Result | None) -> float | None:
 def _fmt_ratio(r: float | None, bytes_: bool) -> str:
     if r is None:
         return "-"
-    return f"{r:.1f}x {'smaller' if bytes_ else 'faster'}"
+    # Two decimals below 10x, so a ratio just under a bar (2.47x) never reads as
+    # the bar itself (2.5x).
+    digits = 2 if r < 10 else 1
+    return f"{r:.{digits}f}x {'smaller' if bytes_ else 'faster'}"
 
 
 def _fmt_value(res: Result | None, scale: float, unit: str) -> str:
@@ -741,7 +744,11 @@ def markdown(
         "side, and one for PyTorch; details in [benchmarks/README.md](benchmarks/README.md).",
     ]
     bars = check_bars(results)
-    met = [f"{desc}: {'met' if ok else 'MISSED'}" for desc, _, ok in bars if ok is not None]
+    met = [
+        f"{desc}: {'met' if ok else 'MISSED'} ({value:.2f})"
+        for desc, value, ok in bars
+        if ok is not None and value is not None
+    ]
     if met:
         lines += ["", "Bars: " + "; ".join(met) + "."]
     return "\n".join(lines)
@@ -892,7 +899,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bars = check_bars(results)
     for desc, measured, ok in bars:
         if ok is not None:
-            shown = f"{measured:.1f}" if measured is not None else "-"
+            shown = f"{measured:.2f}" if measured is not None else "-"
             print(f"bar: {desc}: {shown} -> {'met' if ok else 'MISSED'}")
     if args.json:
         report = {
