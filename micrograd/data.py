@@ -29,9 +29,9 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def _check_n(n: int, minimum: int = 2) -> None:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < minimum:
-        raise ValueError(f"n must be an int >= {minimum}, got {n!r}")
+def _check_count(value: int, name: str, minimum: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
 
 
 def _check_noise(noise: float, name: str = "noise") -> None:
@@ -51,7 +51,7 @@ def make_moons(
     Gaussian noise of standard deviation ``noise`` is added.  Returns
     ``X`` of shape ``(n, 2)`` and labels ``y`` in ``{0, 1}``.
     """
-    _check_n(n)
+    _check_count(n, "n", 2)
     _check_noise(noise)
     rng = np.random.default_rng(seed)
     n_out = n // 2
@@ -87,7 +87,7 @@ def make_blobs(
     clusters as evenly as possible (the first ``n % centers`` get one more)
     and returned in random order.  Label ``k`` means "drawn around centre k".
     """
-    _check_n(n)
+    _check_count(n, "n", 2)
     _check_count(centers, "centers", 1)
     _check_count(n_features, "n_features", 1)
     _check_noise(std, "std")
@@ -111,7 +111,7 @@ def xor(
     ``noise`` is added, so with ``noise=0`` the classes are separable.
     Not linearly separable: the smallest MLP that fits it has one hidden layer.
     """
-    _check_n(n)
+    _check_count(n, "n", 2)
     _check_noise(noise)
     if not 0.0 <= margin < 1.0:
         raise ValueError(f"margin must be in [0, 1), got {margin!r}")
@@ -134,7 +134,7 @@ def spiral(
     ``4 k + 4 r`` radians plus Gaussian noise of ``noise`` radians; a point is
     ``(r sin angle, r cos angle)``.  Points are returned in random order.
     """
-    _check_n(n, minimum=2)
+    _check_count(n, "n", 2)
     _check_count(classes, "classes", 2)
     _check_noise(noise)
     if n < classes:
@@ -220,8 +220,3 @@ def train_test_split(
     train_order = rng.permutation(np.flatnonzero(~mask))
     test_order = rng.permutation(test)
     return X[train_order], X[test_order], y[train_order], y[test_order]
-
-
-def _check_count(value: int, name: str, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
