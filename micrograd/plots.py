@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from micrograd.engine import Value, no_grad
 from micrograd.fileio import atomic_write
+from micrograd.train import predicted_class
 
 __all__ = ["plot_decision_boundary", "plot_loss"]
 
@@ -53,12 +54,11 @@ def _grid_classes(
         for i, yv in enumerate(ys.tolist()):
             for j, xv in enumerate(xs.tolist()):
                 out = model([xv, yv])
+                classes[i, j] = predicted_class(out)
                 if isinstance(out, Value):
                     scores[i, j] = out.data
-                    classes[i, j] = 1 if out.data > 0 else 0
                 else:
                     binary = False
-                    classes[i, j] = max(range(len(out)), key=lambda k: out[k].data)
     return classes, scores if binary else None
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "evaluate",
     "fit",
     "predict",
+    "predicted_class",
 ]
 
 Output = Value | list[Value]
@@ -115,7 +116,9 @@ def _cross_entropy(outputs: list[Output], y: Sequence[int]) -> Value:
 LOSSES: dict[str, LossFn] = {"hinge": _hinge, "bce": _bce, "cross_entropy": _cross_entropy}
 
 
-def _prediction(output: Output) -> int:
+def predicted_class(output: Output) -> int:
+    """The class a model output stands for: 1 if a single score is > 0 else 0;
+    for a list of logits, the index of the largest."""
     if isinstance(output, Value):
         return 1 if output.data > 0 else 0
     best = max(range(len(output)), key=lambda k: output[k].data)
@@ -126,7 +129,7 @@ def accuracy(outputs: Sequence[Output], y: Sequence[int]) -> float:
     """Fraction of samples whose predicted class (score > 0, or argmax) is ``y``."""
     if not outputs:
         return math.nan
-    return sum(_prediction(o) == label for o, label in zip(outputs, y)) / len(outputs)
+    return sum(predicted_class(o) == label for o, label in zip(outputs, y)) / len(outputs)
 
 
 def _labels(y: Any) -> list[int]:
@@ -150,7 +153,7 @@ def _rows(X: RowsLike) -> list[list[float]]:
 def predict(model: Model, X: RowsLike) -> list[int]:
     """Predicted class of every row (no graph is recorded)."""
     with no_grad():
-        return [_prediction(model(x)) for x in _rows(X)]
+        return [predicted_class(model(x)) for x in _rows(X)]
 
 
 def evaluate(model: Model, X: RowsLike, y: LabelsLike, loss: str | LossFn) -> tuple[float, float]:
