@@ -165,8 +165,7 @@ def build_stepper_html(
                 "before": _num(s.grad_before),
                 "after": _num(s.grad_after),
                 "upstream_text": f"d{root_name}/d{s.child_name} = {f(s.upstream)}",
-                "local_text": f"d{s.child_name}/d{s.parent_name} = "
-                + (f(s.local) if s.formula == f(s.local) else f"{s.formula} = {f(s.local)}"),
+                "local_text": s.local_text(precision),
                 "contribution_text": f(s.contribution),
                 "before_text": f(s.grad_before),
                 "after_text": f(s.grad_after),

@@ -190,6 +190,13 @@ class Step:
         """Every node's gradient right after this step."""
         return self.trace.grads_after(self.index)
 
+    def local_text(self, precision: int = 4) -> str:
+        """The local derivative in words: ``dchild/dparent = formula = value``
+        (the formula is left out when it is just the number)."""
+        value = format_number(self.local, precision)
+        formula = "" if self.formula == value else f"{self.formula} = "
+        return f"d{self.child_name}/d{self.parent_name} = {formula}{value}"
+
     def describe(self, precision: int = 6) -> str:
         """The arithmetic of this step in one line."""
 
@@ -362,17 +369,12 @@ class StepTable:
                     f"{s.parent_name} <- {s.child_name}",
                     s.op,
                     f"d{root}/d{s.child_name} = {f(s.upstream)}",
-                    self._local_cell(s),
+                    s.local_text(self.precision),
                     f(s.contribution),
                     f"{s.parent_name}.grad: {f(s.grad_before)} -> {f(s.grad_after)}",
                 )
             )
         return rows
-
-    def _local_cell(self, s: Step) -> str:
-        value = format_number(s.local, self.precision)
-        formula = "" if s.formula == value else f"{s.formula} = "
-        return f"d{s.child_name}/d{s.parent_name} = {formula}{value}"
 
     def __str__(self) -> str:
         rows = [self.HEADERS, *self.rows()]
