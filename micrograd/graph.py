@@ -79,6 +79,17 @@ class Highlight(Protocol):
     def grads(self) -> Mapping[Value, float]: ...
 
 
+def op_id(child: int) -> str:
+    """Graphviz id of the op oval of the node at topological index ``child``
+    (the HTML stepper finds elements in the SVG by these ids)."""
+    return f"v{child}_op"
+
+
+def edge_id(parent: int, child: int, k: int) -> str:
+    """Graphviz id of the edge from operand ``k`` (``parent``) into ``child``'s op."""
+    return f"e{parent}_{child}_{k}"
+
+
 def format_number(x: float, precision: int = 4) -> str:
     """``x`` with ``precision`` significant digits and no trailing zeros
     (6.0 -> '6', 0.123456 -> '0.1235')."""
@@ -238,20 +249,20 @@ def draw_dot(
         if not node._prev:
             continue
         this_step = node is hot_child and hot_k >= 0
-        oid = f"{vid}_op"
+        oid = op_id(i)
         if expand_linear and node._op == "linear":
             prev = node._prev
             n = len(prev) >> 1
             op_node(oid, "+", this_step and hot_k == 0)
-            edge(f"v{index[prev[0]]}", oid, f"e{index[prev[0]]}_{i}_0", this_step and hot_k == 0)
+            edge(f"v{index[prev[0]]}", oid, edge_id(index[prev[0]], i, 0), this_step and hot_k == 0)
             for t in range(1, n + 1):
                 w, x = prev[t], prev[t + n]
                 hot_term = this_step and hot_k in (t, t + n)
                 pid = f"{vid}_p{t}"
                 box(pid, "", w.data * x.data, grad_of(node), hot_term)
                 op_node(f"{pid}_op", "*", hot_term)
-                edge(f"v{index[w]}", f"{pid}_op", f"e{index[w]}_{i}_{t}", this_step and hot_k == t)
-                edge(f"v{index[x]}", f"{pid}_op", f"e{index[x]}_{i}_{t + n}", this_step and hot_k == t + n)
+                edge(f"v{index[w]}", f"{pid}_op", edge_id(index[w], i, t), this_step and hot_k == t)
+                edge(f"v{index[x]}", f"{pid}_op", edge_id(index[x], i, t + n), this_step and hot_k == t + n)
                 edge(f"{pid}_op", pid, f"{pid}_out", False)
                 edge(pid, oid, f"{pid}_e", hot_term)
         else:
@@ -260,7 +271,7 @@ def draw_dot(
             op_node(oid, f"a {node._op} b" if ordered else node._op, this_step)
             for k, parent in enumerate(node._prev):
                 hot = this_step and k == hot_k
-                edge(f"v{index[parent]}", oid, f"e{index[parent]}_{i}_{k}", hot, "ab"[k] if ordered else "")
+                edge(f"v{index[parent]}", oid, edge_id(index[parent], i, k), hot, "ab"[k] if ordered else "")
         edge(oid, vid, f"{vid}_out", this_step)
     _install_friendly_errors(dot)
     return dot

@@ -20,7 +20,15 @@ from typing import Any
 from micrograd.engine import Value
 from micrograd.examples import EXAMPLES, build_example
 from micrograd.fileio import atomic_write
-from micrograd.graph import DEFAULT_MAX_NODES, GraphvizNotFoundError, format_number, render_svg, save_svg
+from micrograd.graph import (
+    DEFAULT_MAX_NODES,
+    GraphvizNotFoundError,
+    edge_id,
+    format_number,
+    op_id,
+    render_svg,
+    save_svg,
+)
 from micrograd.trace import backward_steps, save_step_svgs
 
 __all__ = ["add_arguments", "build_stepper_html", "run", "write_stepper"]
@@ -155,8 +163,8 @@ def build_stepper_html(
             {
                 "parent": f"v{p}",
                 "child": f"v{c}",
-                "op_node": f"v{c}_op",
-                "edge": f"e{p}_{c}_{s.parent_index}",
+                "op_node": op_id(c),
+                "edge": edge_id(p, c, s.parent_index),
                 "title": f"step {s.index}: {s.parent_name} \N{LEFTWARDS ARROW} {s.child_name}  "
                 f"(op {s.op}, operand {s.parent_index + 1})",
                 "upstream": _num(s.upstream),
