@@ -123,7 +123,11 @@ def bench_moons_training(steps: int = 100) -> dict[str, Any]:
     for mode in ("eager", "compiled"):
         model, X, signs = moons_problem()
         params = model.parameters()
-        program = compile_fn(svm_loss_fn(model, params), (X[0], signs[0]), params=params)
+        program = (
+            compile_fn(svm_loss_fn(model, params), (X[0], signs[0]), params=params)
+            if mode == "compiled"
+            else None
+        )
         rows, sign_list = X.tolist(), signs.tolist()
         began = time.perf_counter()
         for k in range(steps):
@@ -131,6 +135,7 @@ def bench_moons_training(steps: int = 100) -> dict[str, Any]:
             if mode == "eager":
                 loss, acc = eager_step(model, rows, sign_list, lr)
             else:
+                assert program is not None
                 loss, acc = compiled_step(model, program, X, signs, lr)
         results[mode] = {"loss": loss, "accuracy": acc, "seconds": time.perf_counter() - began}
     results["same_accuracy"] = results["eager"]["accuracy"] == results["compiled"]["accuracy"]
