@@ -177,7 +177,7 @@ def tracing() -> Iterator[list[Value]]:
         raise RuntimeError("trace() cannot be nested")
     created: list[Value] = []
     original_leaf = engine._leaf
-    original_init = Value.__init__
+    original_call = engine._ValueType.__call__
     saved = {name: Value.__dict__.get(name) for name in [*_GUARDS, "detach"]}
 
     def recording_leaf(data: float) -> Value:
@@ -185,13 +185,14 @@ def tracing() -> Iterator[list[Value]]:
         created.append(node)
         return node
 
-    def recording_init(self: Value, data: numbers.Real | float, label: str = "") -> None:
-        original_init(self, data, label)
-        created.append(self)
+    def recording_call(cls: engine._ValueType, data: numbers.Real | float, label: str = "") -> Any:
+        node = original_call(cls, data, label)
+        created.append(node)
+        return node
 
     _tracing_active = True
     engine._leaf = recording_leaf
-    setattr(Value, "__init__", recording_init)  # noqa: B010  (mypy refuses assignment to a method)
+    setattr(engine._ValueType, "__call__", recording_call)  # noqa: B010  (mypy refuses assignment to a method)
     for name, guard in _GUARDS.items():
         setattr(Value, name, guard)
     setattr(Value, "detach", _traced_detach)  # noqa: B010
@@ -199,7 +200,7 @@ def tracing() -> Iterator[list[Value]]:
         yield created
     finally:
         engine._leaf = original_leaf
-        setattr(Value, "__init__", original_init)  # noqa: B010
+        setattr(engine._ValueType, "__call__", original_call)  # noqa: B010
         for name, method in saved.items():
             if method is None:
                 delattr(Value, name)

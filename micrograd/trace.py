@@ -66,12 +66,18 @@ class _Probe(Value):
     (and ``p.grad -= e`` logs ``-e``), in the order the rule performs them."""
 
     __slots__ = ("_log", "_slot")
+    _log: list[tuple[int, float]]
+    _slot: int
 
-    def __init__(self, data: float, slot: int, log: list[tuple[int, float]]) -> None:
-        self._slot = slot
-        self._log = log
-        super().__init__(data)
-        log.clear()  # Value.__init__'s own "grad = 0.0" is not a rule's addition
+    @classmethod
+    def for_operand(cls, data: float, slot: int, log: list[tuple[int, float]]) -> _Probe:
+        # Not Value(data): its "grad = 0.0" would be logged as a rule's
+        # addition.  A rule reads nothing of an operand but ``data``.
+        probe: _Probe = object.__new__(cls)
+        probe.data = data
+        probe._slot = slot
+        probe._log = log
+        return probe
 
     @property
     def grad(self) -> float:
@@ -92,7 +98,7 @@ def _rule_events(node: Value, g: float) -> list[tuple[int, float]]:
     if rule is None:
         return []
     log: list[tuple[int, float]] = []
-    probes = tuple(_Probe(p.data, k, log) for k, p in enumerate(node._prev))
+    probes = tuple(_Probe.for_operand(p.data, k, log) for k, p in enumerate(node._prev))
     out = Value(node.data)
     out._prev = probes
     out._op = node._op

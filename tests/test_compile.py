@@ -395,6 +395,7 @@ def test_data_dependent_control_flow_is_refused(fn):
     assert float(Value(2.5)) == 2.5
     assert Value(3.0).detach()._prev == ()
     assert engine._leaf.__name__ == "_leaf"
+    assert type(Value).__call__.__name__ == "__call__"  # the constructor, not the recording one
 
 
 def test_guard_is_removed_when_fn_raises_anything():

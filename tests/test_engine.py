@@ -309,6 +309,30 @@ def test_value_constructor_rejects_non_numbers(bad: Any) -> None:
         Value(bad)
 
 
+def test_constructed_and_computed_values_are_complete_plain_values() -> None:
+    # Value(...) and an operation's result are allocated by different paths
+    # (see engine._ValueType); both must give exactly a Value with every slot set.
+    a = Value(2.0, label="a")
+    for v in (a, a * a, a + 1, a.relu(), 2 * a, a - a, a.tanh(), a.detach(), sum([a, a])):
+        assert type(v) is Value
+        for name in Value.__slots__:
+            getattr(v, name)  # an unset slot raises AttributeError
+        assert v.grad == 0.0
+
+    class Sub(Value):
+        __slots__ = ()
+
+    s = Sub(1.5, label="s")
+    assert type(s) is Sub and s.label == "s" and s._prev == ()
+    (s * 2).backward()
+    assert s.grad == 2.0
+
+
+def test_value_needs_data() -> None:
+    with pytest.raises(TypeError, match="data"):
+        Value()  # type: ignore[call-arg]  # the point of the test
+
+
 def test_label_must_be_str() -> None:
     with pytest.raises(TypeError, match="label"):
         Value(1.0, label=3)  # type: ignore[arg-type]  # the point of the test
