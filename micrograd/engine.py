@@ -630,30 +630,33 @@ def _backward_order(root: Value, held: list[tuple[Value, float]]) -> list[Value]
     opened = object()  # parents pushed, node not emitted yet
     closed = object()  # emitted (or a leaf already handled)
     stack = [root]
-    while stack:
-        node = stack.pop()
+    pop = stack.pop
+    while True:
+        # An empty stack ends the walk.  Catching pop()'s IndexError is
+        # cheaper than testing "while stack" on every one of ~3 pops per node.
+        try:
+            node = pop()
+        except IndexError:
+            return order
         mark = node._visit
-        if mark is closed:
-            continue
         if mark is opened:
             # Popped again: everything above it on the stack (its parents and
             # their ancestors) has been emitted.
             node._visit = closed
             node.grad = 0.0
             order.append(node)
-            continue
-        if node._backward is None:
-            node._visit = closed
-            if node.grad:
-                held.append((node, node.grad))
-            node.grad = 0.0
-            continue
-        node._visit = opened
-        stack.append(node)
-        # All parents, emitted or not: a closed one is skipped when popped,
-        # which costs less than testing each one here.
-        stack += node._prev
-    return order
+        elif mark is not closed:  # first visit in this pass
+            if node._backward is None:  # a leaf
+                node._visit = closed
+                if node.grad:
+                    held.append((node, node.grad))
+                node.grad = 0.0
+            else:
+                node._visit = opened
+                stack.append(node)
+                # All parents, emitted or not: a closed one is skipped when
+                # popped, which costs less than testing each one here.
+                stack += node._prev
 
 
 def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> Value:
