@@ -67,6 +67,20 @@ def _check_finite(tree: Any, where: str) -> None:
             _check_finite(value, f"{where}[{i}]")
 
 
+def _check_optimizer_owns(optimizer: Optimizer, model: Module) -> None:
+    """The optimizer's state is stored per parameter position, so state from an
+    optimizer of another model would be saved beside this model's weights and
+    restored into the wrong parameters.  An optimizer over a subset of the
+    model's parameters (a frozen layer) is fine."""
+    own = set(model.parameters())
+    for i, p in enumerate(optimizer.params):
+        if p not in own:
+            raise ValueError(
+                f"optimizer parameter {i} is not a parameter of this model "
+                "(was the optimizer built for another model?)"
+            )
+
+
 def save(
     model_or_state: Module | Mapping[str, float],
     path: str | os.PathLike[str],
@@ -95,6 +109,8 @@ def save(
         raise TypeError(f"save expects a Module or a state dict, not {type(model_or_state).__name__!r}")
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a micrograd Optimizer, not {type(optimizer).__name__!r}")
+    if optimizer is not None and isinstance(model_or_state, Module):
+        _check_optimizer_owns(optimizer, model_or_state)
     payload = {
         "architecture": architecture,
         "parameters": parameters,

@@ -234,6 +234,26 @@ def test_killed_writer_leaves_previous_checkpoint(tmp_path: Path) -> None:
     assert strays[0].stat().st_size == 50
 
 
+def test_optimizer_of_another_model_is_refused_and_file_untouched(tmp_path: Path) -> None:
+    model, opt = trained(seed=0)
+    path = save(model, tmp_path / "ckpt.json", optimizer=opt)
+    before = path.read_bytes()
+    _, other_opt = trained(seed=1)
+    with pytest.raises(ValueError, match="optimizer parameter 0 is not a parameter of this model"):
+        save(model, path, optimizer=other_opt)
+    assert path.read_bytes() == before
+    # An optimizer over some of the model's parameters (the rest frozen) is fine.
+    last_layer = model.layers[-1].parameters()
+    partial = SGD(last_layer, lr=0.1, momentum=0.9)
+    mse([model(x) for x in X], Y).backward()
+    partial.step()
+    save(model, tmp_path / "partial.json", optimizer=partial)
+    fresh = MLP(2, [5, 4, 1], activation="tanh", final_activation="sigmoid", seed=7)
+    restored = SGD(fresh.layers[-1].parameters(), lr=0.1, momentum=0.9)
+    load_into(tmp_path / "partial.json", fresh, restored)
+    assert restored.state_dict() == partial.state_dict()
+
+
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         save("model", tmp_path / "m.json")  # type: ignore[arg-type]
