@@ -124,6 +124,20 @@ def _check_precision(precision: int) -> int:
     return precision
 
 
+def check_size(shown: int, max_nodes: int) -> None:
+    """Raise ValueError, saying how to proceed, when a drawing would show more
+    than ``max_nodes`` Value nodes (or when ``max_nodes`` is not a positive int)."""
+    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if shown > max_nodes:
+        raise ValueError(
+            f"the graph has {shown} Value nodes, more than max_nodes={max_nodes}; Graphviz "
+            f"would take very long to lay it out. Pass max_nodes={shown} to draw it anyway, "
+            "draw a smaller sub-expression, pass collapse=model to draw each neuron as one box, "
+            "or build the model with fused=True so each neuron's weighted sum is one 'linear' node."
+        )
+
+
 def draw_dot(
     root: Value,
     format: str = "svg",
@@ -176,21 +190,12 @@ def draw_dot(
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
     _check_precision(precision)
-    if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     order = topological_order(root)
     hidden: set[Value] = set()
     neuron_boxes: dict[Value, tuple[str, list[Value]]] = {}
     if collapse is not None:
         hidden, neuron_boxes = _collapse_neurons(order, _find_neurons(collapse))
-    shown = len(order) - len(hidden)
-    if shown > max_nodes:
-        raise ValueError(
-            f"the graph has {shown} Value nodes, more than max_nodes={max_nodes}; Graphviz "
-            f"would take very long to lay it out. Pass max_nodes={shown} to draw it anyway, "
-            "draw a smaller sub-expression, pass collapse=model to draw each neuron as one box, "
-            "or build the model with fused=True so each neuron's weighted sum is one 'linear' node."
-        )
+    check_size(len(order) - len(hidden), max_nodes)
     if highlight is not None:
         grads = highlight.grads()
     index = {node: i for i, node in enumerate(order)}

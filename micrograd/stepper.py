@@ -17,12 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from micrograd.engine import Value
+from micrograd.engine import Value, topological_order
 from micrograd.examples import EXAMPLES, build_example
 from micrograd.fileio import atomic_write
 from micrograd.graph import (
     DEFAULT_MAX_NODES,
     GraphvizNotFoundError,
+    check_size,
     edge_id,
     format_number,
     op_id,
@@ -147,6 +148,9 @@ def build_stepper_html(
     graph out once).  Does not change any ``.grad``: the steps are those of a
     fresh ``backward()`` (see :func:`~micrograd.trace.backward_steps`).
     ``max_nodes`` is :func:`~micrograd.graph.draw_dot`'s limit on the graph's size."""
+    # Refuse an oversized graph before tracing it: the trace costs far more
+    # than counting the nodes.
+    check_size(len(topological_order(root)), max_nodes)
     trace = backward_steps(root)
     index = {node: i for i, node in enumerate(trace.order)}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from micrograd import stepper
 from micrograd.__main__ import main
 from micrograd.engine import Value, topological_order
 from micrograd.examples import build_example, worked_example
@@ -227,3 +228,17 @@ def test_node_limit_can_be_raised_as_the_error_says() -> None:
         build_stepper_html(root, max_nodes=6)
     page = build_stepper_html(root, max_nodes=7)
     assert page.count("<svg") == 1
+
+
+def test_oversized_graph_is_refused_before_it_is_traced(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_tracing(root: Value) -> None:
+        raise AssertionError("backward_steps ran on a graph that was going to be refused")
+
+    monkeypatch.setattr(stepper, "backward_steps", no_tracing)
+    root = Value(1.0)
+    for _ in range(20):
+        root = root * 1.5
+    with pytest.raises(ValueError, match="more than max_nodes=10"):
+        build_stepper_html(root, max_nodes=10)
+    with pytest.raises(ValueError, match="max_nodes must be a positive int"):
+        build_stepper_html(root, max_nodes=0)
