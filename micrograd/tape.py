@@ -21,9 +21,11 @@ touched outside :func:`trace` (the guard patches the class for the duration of
 the trace only), so its hot path pays nothing for this.
 
 What tracing cannot see: reading ``v.data`` directly (a plain float escapes
-the graph and becomes a baked-in constant when it re-enters it) and
-:func:`~micrograd.engine.no_grad` blocks inside the function (their results
-are leaves).  ``v.detach()`` *is* recorded, as a stop-gradient op.  Where
+the graph and becomes a baked-in constant when it re-enters it).
+``v.detach()`` and the operations of a :func:`~micrograd.engine.no_grad`
+block inside the function *are* recorded, each result followed by a
+stop-gradient op, so they are recomputed per sample and pass no gradient, as
+they do eagerly.  Where
 ``.data`` only picks a numerically safe form -- ``micrograd.losses`` shifts
 logits by their maximum, ``log_softmax(z - c) = log_softmax(z)`` for any
 ``c`` -- the compiled values stay right, but the shift is the example's, so
@@ -166,6 +168,27 @@ def _traced_detach(self: Value) -> Value:
     return engine._make(self.data, (self,), "detach", _detach_rule)
 
 
+def _traced_make(original_make: Callable[..., Value]) -> Callable[..., Value]:
+    """``engine._make`` while tracing.  Inside a ``no_grad()`` block an eager
+    op makes a history-less leaf, which the tape would take for a parameter
+    and freeze at the example's number; here the op is recorded as usual and
+    its result detached, so the tape recomputes it and no gradient passes."""
+
+    def make(data: float, prev: tuple[Value, ...], op: str, rule: engine.Rule) -> Value:
+        if engine._grad_enabled:
+            return original_make(data, prev, op, rule)
+        engine._grad_enabled = True
+        engine._refresh_fast()
+        try:
+            node = original_make(data, prev, op, rule)
+            return original_make(data, (node,), "detach", _detach_rule)
+        finally:
+            engine._grad_enabled = False
+            engine._refresh_fast()
+
+    return make
+
+
 @contextmanager
 def tracing() -> Iterator[list[Value]]:
     """Context manager used by :func:`trace`: installs the guard and yields a
@@ -177,6 +200,7 @@ def tracing() -> Iterator[list[Value]]:
         raise RuntimeError("trace() cannot be nested")
     created: list[Value] = []
     original_leaf = engine._leaf
+    original_make = engine._make
     original_call = engine._ValueType.__call__
     saved = {name: Value.__dict__.get(name) for name in [*_GUARDS, "detach"]}
 
@@ -192,6 +216,7 @@ def tracing() -> Iterator[list[Value]]:
 
     _tracing_active = True
     engine._leaf = recording_leaf
+    engine._make = _traced_make(original_make)
     setattr(engine._ValueType, "__call__", recording_call)  # noqa: B010  (mypy refuses assignment to a method)
     for name, guard in _GUARDS.items():
         setattr(Value, name, guard)
@@ -200,6 +225,7 @@ def tracing() -> Iterator[list[Value]]:
         yield created
     finally:
         engine._leaf = original_leaf
+        engine._make = original_make
         setattr(engine._ValueType, "__call__", original_call)  # noqa: B010
         for name, method in saved.items():
             if method is None:

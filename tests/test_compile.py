@@ -17,7 +17,7 @@ from micrograd.compile import (
     per_sample_loss,
     svm_loss_fn,
 )
-from micrograd.engine import AnomalyError, Value, linear, values
+from micrograd.engine import AnomalyError, Value, linear, no_grad, values
 from micrograd.losses import binary_cross_entropy_with_logits, cross_entropy, hinge
 from micrograd.nn import MLP
 from micrograd.tape import TracingError, is_tracing, logsumexp, trace
@@ -336,6 +336,28 @@ def test_detach_is_a_stop_gradient_while_tracing():
     # loss_i = (x a) * stop(x a): value x^2 a^2, gradient only through the first factor: x * (x a).
     np.testing.assert_allclose(result.outputs, (X * 2.0) ** 2)
     assert a.grad == pytest.approx(np.mean(X * X * 2.0))
+
+
+@pytest.mark.parametrize("explicit_params", [True, False])
+def test_no_grad_block_inside_the_function_matches_eager(explicit_params):
+    # Eagerly a no_grad() result is a leaf holding this call's number; compiled
+    # it must be recomputed per sample and pass no gradient, not be frozen at
+    # the example's number (or, without params=, be taken for a parameter).
+    w, b = Value(0.75), Value(-0.5)
+
+    def fn(x):
+        with no_grad():
+            scale = (x * w + b).tanh()  # depends on the sample and on w, b
+        return (x * w + b) * scale + w * w
+
+    X = np.array([1.0, -2.0, 0.5, 3.0])
+    compiled = compile_fn(fn, (1.0,), params=[w, b] if explicit_params else None)
+    assert list(compiled.params) == [w, b]
+    result, grads = compiled_batch(compiled, (X,), [w, b])
+    _, per_sample, eager_grads = eager_batch(fn, (X,), [w, b])
+    np.testing.assert_allclose(result.outputs, per_sample, rtol=RTOL)
+    np.testing.assert_allclose(grads, eager_grads, rtol=RTOL, atol=ATOL)
+    assert engine.is_grad_enabled()
 
 
 def test_pow_value_and_special_values_match_eager():
