@@ -311,7 +311,13 @@ def test_random_instance_seed_is_used_as_a_stream() -> None:
     assert [p.data for p in layer.parameters()] == [p.data for p in Layer(2, 3, seed=5).parameters()]
 
 
-@pytest.mark.parametrize("bad", ["1", 1.5, True, [1]])
+def test_numpy_integer_seed_is_the_same_stream_as_the_int() -> None:
+    by_numpy = MLP(2, [3, 1], seed=np.int64(7))
+    by_int = MLP(2, [3, 1], seed=7)
+    assert [p.data for p in by_numpy.parameters()] == [p.data for p in by_int.parameters()]
+
+
+@pytest.mark.parametrize("bad", ["1", 1.5, True, np.bool_(True), np.float64(1.0), [1]])
 def test_bad_seed_is_a_type_error(bad: Any) -> None:
     with pytest.raises(TypeError, match="seed"):
         MLP(2, [3, 1], seed=bad)
