@@ -25,8 +25,8 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", None)
 def make_rng(seed: Seed) -> random.Random:
     """``None`` -> Python's global ``random`` module state (so ``random.seed``
     reproduces a model, as with the reference micrograd); an integer (``int``
-    or a numpy integer) -> a new
-    independent stream; a ``random.Random`` -> used as it is."""
+    or a numpy integer) -> a new independent stream; a ``random.Random`` ->
+    used as it is."""
     if seed is None:
         return random._inst  # type: ignore[attr-defined]  # the global generator
     if isinstance(seed, random.Random):
@@ -34,7 +34,7 @@ def make_rng(seed: Seed) -> random.Random:
     # Any integer type (numpy's too, e.g. a seed drawn with numpy), but not bool.
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         return random.Random(int(seed))
-    raise TypeError(f"seed must be None, an int or a random.Random, not {type(seed).__name__!r}")
+    raise TypeError(f"seed must be None, an integer or a random.Random, not {type(seed).__name__!r}")
 
 
 def _check_activation(activation: str | None) -> str | None:
