@@ -53,7 +53,8 @@ for comparisons, ``bool()`` and ``float()`` on Values), and where the eager
 engine raises on a bad value (division by zero, ``log`` of a non-positive
 number, ``exp`` overflow, a negative base to a fractional power) the compiled
 replay produces ``inf``/``nan`` like numpy, unless ``check_finite=True``,
-which raises :class:`~micrograd.engine.AnomalyError` naming the op.  Results
+which raises :class:`~micrograd.engine.AnomalyError` naming the first op
+whose forward value or backward gradient is not finite.  Results
 equal the eager engine's up to floating-point reassociation (a matrix product
 adds in a different order), ~1e-15 relative.
 """
@@ -749,6 +750,12 @@ class CompiledFunction:
         with np.errstate(all="ignore"), self._blas():
             for group in plan.backward_groups:
                 group.backward(bufs, grads)
+                if self.check_finite and not all(np.isfinite(g).all() for g in grads):
+                    # Raised before any p.grad is touched.
+                    raise AnomalyError(
+                        f"backward of compiled op {group.op!r} at level {group.level} "
+                        "produced a NaN or inf gradient"
+                    )
         for p, g in zip(self.params, grads[INV][: plan.n_params, 0].tolist()):
             p.grad += g
         losses = bufs[loss_dom][loss_row]

@@ -389,6 +389,20 @@ def test_check_finite_names_the_op():
     assert out[0] == 0.0 and math.isnan(out[1])
 
 
+def test_check_finite_covers_gradients_and_leaves_grads_untouched():
+    # sqrt at 0 is finite forward but its derivative 0.5 * 0 ** -0.5 is inf.
+    a = Value(2.0)
+    compiled = compile_fn(lambda x: (x * a) ** 0.5, (1.0,), params=[a], check_finite=True)
+    compiled(np.array([1.0, 4.0]))  # all finite: no error
+    a.grad = 0.25
+    with pytest.raises(AnomalyError, match=r"backward of compiled op '\*\*c'.*gradient"):
+        compiled(np.array([1.0, 0.0]))
+    assert a.grad == 0.25
+    quiet = compile_fn(lambda x: (x * a) ** 0.5, (1.0,), params=[a])
+    quiet(np.array([1.0, 0.0]))
+    assert math.isnan(a.grad)  # as eagerly: d/da = inf * x = inf * 0
+
+
 # ---------------------------------------------------------------------------
 # Tracing guard and errors
 # ---------------------------------------------------------------------------
