@@ -17,7 +17,8 @@ predicts the argmax.
 
 Ctrl-C during ``fit`` finishes the current step, then stops and returns the
 history so far (``history.interrupted`` is True); a second Ctrl-C stops at
-once.
+once, except during the optimizer's update, which always completes so that no
+parameter is left half-updated.
 """
 
 from __future__ import annotations
@@ -203,12 +204,14 @@ class History(list[Record]):
 
 class _Flag:
     hit = False
+    updating = False  # inside optimizer.step(): even a second Ctrl-C waits
 
 
 @contextmanager
 def _defer_ctrl_c() -> Iterator[_Flag]:
     """While active, the first SIGINT only sets ``flag.hit`` (checked between
-    steps, so a step is never cut in half); a second one raises at once.
+    steps, so a step is never cut in half); a second one raises at once
+    unless ``flag.updating`` (then it is checked right after the update).
     Signal handlers can only be installed from the main thread; elsewhere
     Ctrl-C keeps its default behaviour.  An ignored SIGINT (a background job)
     stays ignored."""
@@ -222,7 +225,7 @@ def _defer_ctrl_c() -> Iterator[_Flag]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if flag.hit:
+        if flag.hit and not flag.updating:
             raise KeyboardInterrupt
         flag.hit = True
 
@@ -317,7 +320,11 @@ def fit(
                     optimizer.lr = lr_schedule(step)
                 optimizer.zero_grad()
                 loss_value, acc = step_fn([rows[i] for i in batch], [y[i] for i in batch])
-                optimizer.step()
+                ctrl_c.updating = True
+                try:
+                    optimizer.step()
+                finally:
+                    ctrl_c.updating = False
                 record: Record = {"step": step, "epoch": epoch, "loss": loss_value, "accuracy": acc}
                 record["lr"] = optimizer.lr
                 history.append(record)

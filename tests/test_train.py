@@ -154,6 +154,32 @@ def test_real_ctrl_c_finishes_the_current_step() -> None:
     assert signal.getsignal(signal.SIGINT) is before  # handler restored
 
 
+def test_second_ctrl_c_waits_for_the_optimizer_update_to_complete() -> None:
+    class PressedMidUpdate(SGD):
+        """Plain SGD whose third update is interrupted by two Ctrl-C presses
+        halfway through its parameters."""
+
+        calls = 0
+
+        def step(self) -> None:
+            self.calls += 1
+            half = len(self.params) // 2
+            for i, p in enumerate(self.params):
+                if self.calls == 3 and i == half:
+                    os.kill(os.getpid(), signal.SIGINT)
+                    os.kill(os.getpid(), signal.SIGINT)
+                p.data -= self.lr * p.grad
+
+    model = MLP(2, [8, 1], seed=0)
+    pressed = PressedMidUpdate(model.parameters(), lr=0.1)
+    history = fit(model, (X, Y), "hinge", pressed, epochs=10, progress=False)
+    assert history.interrupted and len(history) == 3
+    reference = MLP(2, [8, 1], seed=0)
+    plain = SGD(reference.parameters(), lr=0.1)
+    fit(reference, (X, Y), "hinge", plain, epochs=10, max_steps=3, progress=False)
+    assert model.state_dict() == reference.state_dict()  # every parameter got its third update
+
+
 def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
     model, opt = model_and_opt()
     fit(model, (X, Y), "hinge", opt, epochs=3, progress=True, desc="xor")
