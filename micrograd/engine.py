@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -161,6 +162,12 @@ def _as_float(x: object, op: str) -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, Value):
+        return float(x)
+    # numpy's bool is the one numpy scalar not registered as numbers.Real;
+    # accept it like Python's bool.  Looked up only on this slow path, and only
+    # if numpy is already loaded: the engine itself never imports it.
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(x, numpy.bool_):
         return float(x)
     raise TypeError(
         f"unsupported operand for {op}: {type(x).__name__!r} "

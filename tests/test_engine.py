@@ -252,7 +252,16 @@ def test_nan_and_inf_propagate_outside_anomaly_mode() -> None:
 # Operand types
 # ---------------------------------------------------------------------------
 
-NUMBERS: list[Any] = [2, 2.0, True, np.float64(2.0), np.int64(2), np.float32(2.0), np.int32(2)]
+NUMBERS: list[Any] = [
+    2,
+    2.0,
+    True,
+    np.bool_(True),
+    np.float64(2.0),
+    np.int64(2),
+    np.float32(2.0),
+    np.int32(2),
+]
 BINARY: list[tuple[str, Callable[[Any, Any], Any]]] = [
     ("+", lambda a, b: a + b),
     ("-", lambda a, b: a - b),
