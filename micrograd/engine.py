@@ -346,6 +346,10 @@ class _ValueType(type):
         out._visit = None
         return out
 
+    # So that a wrong call reads "Value() missing 1 required positional
+    # argument: 'data'", naming what the user called.
+    __call__.__qualname__ = "Value"
+
 
 class Value(metaclass=_ValueType):
     """A scalar that remembers how it was computed: ``Value(data, label="")``,
