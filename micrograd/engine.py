@@ -30,6 +30,9 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    import inspect
+
 __all__ = [
     "AnomalyError",
     "Value",
@@ -320,6 +323,25 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _arguments(data: numbers.Real | float, label: str = "") -> tuple[numbers.Real | float, str]:
+    """``Value(data, label="")``'s signature: calling this makes Python check
+    the arguments of a ``Value(...)`` call (count, names) with its own messages."""
+    return data, label
+
+
+def _init_value(out: Value, data: object, label: object) -> None:
+    """Check and store a new leaf's data and label, and set every other slot."""
+    out.data = _as_float(data, "Value()")
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, not {type(label).__name__!r}")
+    out.label = label
+    out.grad = 0.0
+    out._prev = ()
+    out._op = ""
+    out._backward = None
+    out._visit = None
+
+
 class _ValueType(type):
     """The metaclass of :class:`Value`.  It exists for speed alone.
 
@@ -330,25 +352,40 @@ class _ValueType(type):
     ``Value.__init__``, every allocation would run them; ``object.__new__(Value)``
     skips them too, but its argument handling costs ~25 ns more per node
     (measured; see benchmarks/README.md), about 6% of a node's whole cost.
+
+    Subclasses of Value are built the ordinary way, by ``__init__``:
+    :meth:`__new__` puts :class:`_ValueInit`, which has Value's checks as its
+    ``__init__``, between a subclass and Value, so a subclass inherits that
+    constructor and its own ``__init__`` can call ``super().__init__(data, label)``.
     """
 
-    def __call__(cls, data: numbers.Real | float, label: str = "") -> Any:
-        number = _as_float(data, "Value()")
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, not {type(label).__name__!r}")
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
+        value_init = globals().get("_ValueInit")  # None while Value and _ValueInit are being defined
+        if value_init is not None:
+            bases = tuple(value_init if base is Value else base for base in bases)
+        return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is not Value:  # a subclass: the ordinary way (see above)
+            return type.__call__(cls, *args, **kwargs)
+        try:
+            data, label = _arguments(*args, **kwargs)
+        except TypeError as error:  # the wrong arguments: name the class the user called
+            raise TypeError(str(error).replace("_arguments()", f"{cls.__name__}()", 1)) from None
         out = type.__call__(cls)
-        out.data = number
-        out.grad = 0.0
-        out.label = label
-        out._prev = ()
-        out._op = ""
-        out._backward = None
-        out._visit = None
+        _init_value(out, data, label)
         return out
 
-    # So that a wrong call reads "Value() missing 1 required positional
-    # argument: 'data'", naming what the user called.
-    __call__.__qualname__ = "Value"
+    @property
+    def __signature__(cls) -> inspect.Signature:
+        # What help(), Jupyter and inspect show for Value(...) or a subclass:
+        # the constructor's parameters rather than __call__'s *args, **kwargs.
+        import inspect  # only when asked: it is slow to import
+
+        if cls is Value:
+            return inspect.signature(_arguments).replace(return_annotation=inspect.Signature.empty)
+        init = inspect.signature(cls.__init__)  # type: ignore[misc]  # the class's own, as called
+        return init.replace(parameters=list(init.parameters.values())[1:], return_annotation=init.empty)
 
 
 class Value(metaclass=_ValueType):
@@ -696,6 +733,20 @@ def _linear(weights: Sequence[Value], xs: Sequence[Value], bias: Value) -> Value
 
 # type.__call__ rather than Value(): allocates without running _ValueType.__call__.
 _allocate: Callable[[], Value] = type.__call__.__get__(Value)
+
+
+class _ValueInit(Value):
+    """Value's checks as an ``__init__``, the base of every subclass of Value
+    (see :class:`_ValueType`); ``isinstance(x, Value)`` holds as usual."""
+
+    __slots__ = ()
+
+    def __init__(self, data: numbers.Real | float, label: str = "") -> None:
+        _init_value(self, data, label)
+
+    # A wrong call then reads "Value.__init__() missing ...", as it did when
+    # Value had this __init__ itself.
+    __init__.__qualname__ = "Value.__init__"
 
 
 def values(xs: Iterable[Operand]) -> list[Value]:

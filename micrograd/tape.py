@@ -193,7 +193,9 @@ def _traced_make(original_make: Callable[..., Value]) -> Callable[..., Value]:
 def tracing() -> Iterator[list[Value]]:
     """Context manager used by :func:`trace`: installs the guard and yields a
     list that collects every leaf created inside the block (those are the
-    constants).  Not reentrant and not thread safe: it patches the Value class.
+    constants).  Not reentrant and not thread safe: it patches the Value class,
+    its metaclass's constructor and ``engine._leaf``/``engine._make``, so
+    another thread's Values behave as traced ones while it is active.
     """
     global _tracing_active
     if _tracing_active:
@@ -209,8 +211,8 @@ def tracing() -> Iterator[list[Value]]:
         created.append(node)
         return node
 
-    def recording_call(cls: engine._ValueType, data: numbers.Real | float, label: str = "") -> Any:
-        node = original_call(cls, data, label)
+    def recording_call(cls: engine._ValueType, *args: Any, **kwargs: Any) -> Any:
+        node = original_call(cls, *args, **kwargs)
         created.append(node)
         return node
 

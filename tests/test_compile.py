@@ -436,6 +436,7 @@ def test_data_dependent_control_flow_is_refused(fn):
 
 def test_guard_is_removed_when_fn_raises_anything():
     before = dict(Value.__dict__)
+    patched = (engine._make, engine._leaf, type(Value).__call__)
 
     def broken(x):
         raise KeyError("boom")
@@ -446,6 +447,18 @@ def test_guard_is_removed_when_fn_raises_anything():
     assert Value(1.0) <= 1.0
     # The eager class is exactly as it was: same methods, nothing added.
     assert dict(Value.__dict__) == before
+    assert (engine._make, engine._leaf, type(Value).__call__) == patched
+
+
+def test_values_made_inside_the_function_are_constants_and_errors_name_value():
+    class Sub(Value):
+        __slots__ = ()
+
+    compiled = compile_fn(lambda x: x * Sub(2.0) + Value(1.0, label="one"), (1.0,))
+    assert compiled.tape.ops.count("const") == 2 and list(compiled.params) == []
+    np.testing.assert_allclose(compiled.forward(np.array([1.0, 3.0])), [3.0, 7.0])
+    with pytest.raises(TypeError, match=r"^Value\(\) missing 1 required positional argument: 'data'$"):
+        compile_fn(lambda x: x + Value(), (1.0,))
 
 
 def test_unsupported_op_is_reported():

@@ -9,6 +9,7 @@ test states the math it checks.
 from __future__ import annotations
 
 import gc
+import inspect
 import itertools
 import math
 import sys
@@ -332,14 +333,50 @@ def test_constructed_and_computed_values_are_complete_plain_values() -> None:
         __slots__ = ()
 
     s = Sub(1.5, label="s")
-    assert type(s) is Sub and s.label == "s" and s._prev == ()
+    assert type(s) is Sub and isinstance(s, Value) and s.label == "s" and s._prev == ()
     (s * 2).backward()
     assert s.grad == 2.0
 
 
-def test_value_needs_data() -> None:
-    with pytest.raises(TypeError, match=r"^Value\(\) missing 1 required positional argument: 'data'"):
-        Value()  # type: ignore[call-arg]  # the point of the test
+def test_subclass_with_its_own_init_calls_values_init() -> None:
+    class Named(Value):
+        __slots__ = ("unit",)
+
+        def __init__(self, data: float, label: str = "", unit: str = "m") -> None:
+            super().__init__(data, label)
+            self.unit = unit
+
+    class Scaled(Named):
+        __slots__ = ()
+
+        def __init__(self, data: float, scale: float) -> None:
+            super().__init__(data * scale, label=f"x{scale}")
+
+    n = Named(2.0, label="n", unit="s")
+    assert (n.data, n.label, n.unit, n.grad, n._prev) == (2.0, "n", "s", 0.0, ())
+    t = Scaled(3.0, 2.0)
+    assert (t.data, t.label, t.unit) == (6.0, "x2.0", "m")
+    (n * t).backward()
+    assert (n.grad, t.grad) == (6.0, 2.0)
+    with pytest.raises(TypeError, match="'str'"):
+        Named("two")  # type: ignore[arg-type]  # Value's checks run for subclasses too
+    assert str(inspect.signature(Named)) == "(data: 'float', label: 'str' = '', unit: 'str' = 'm')"
+
+
+def test_wrong_constructor_calls_name_the_class_and_count_the_callers_arguments() -> None:
+    class Sub(Value):
+        __slots__ = ()
+
+    cases: list[tuple[Callable[[], object], str]] = [
+        (lambda: Value(), r"^Value\(\) missing 1 required positional argument: 'data'$"),
+        (lambda: Value(1.0, "a", 3), r"^Value\(\) takes from 1 to 2 positional arguments but 3 were given$"),
+        (lambda: Value(1.0, lab="a"), r"^Value\(\) got an unexpected keyword argument 'lab'$"),
+        (lambda: Sub(), r"^Value.__init__\(\) missing 1 required positional argument: 'data'$"),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError, match=message):
+            call()
+    assert str(inspect.signature(Value)) == "(data: 'numbers.Real | float', label: 'str' = '')"
 
 
 def test_label_must_be_str() -> None:
