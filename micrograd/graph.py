@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -124,17 +124,17 @@ def _check_precision(precision: int) -> int:
     return precision
 
 
-def check_size(shown: int, max_nodes: int) -> None:
+def check_size(shown: int, max_nodes: int, other_ways: Sequence[str] = ()) -> None:
     """Raise ValueError, saying how to proceed, when a drawing would show more
-    than ``max_nodes`` Value nodes (or when ``max_nodes`` is not a positive int)."""
+    than ``max_nodes`` Value nodes (or when ``max_nodes`` is not a positive int).
+    ``other_ways`` are the caller's own suggestions, added to the message."""
     if not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
     if shown > max_nodes:
+        ways = [f"pass max_nodes={shown} to draw it anyway", "draw a smaller sub-expression", *other_ways]
         raise ValueError(
             f"the graph has {shown} Value nodes, more than max_nodes={max_nodes}; Graphviz "
-            f"would take very long to lay it out. Pass max_nodes={shown} to draw it anyway, "
-            "draw a smaller sub-expression, pass collapse=model to draw each neuron as one box, "
-            "or build the model with fused=True so each neuron's weighted sum is one 'linear' node."
+            f"would take very long to lay it out. Either {', or '.join(ways)}."
         )
 
 
@@ -195,7 +195,12 @@ def draw_dot(
     neuron_boxes: dict[Value, tuple[str, list[Value]]] = {}
     if collapse is not None:
         hidden, neuron_boxes = _collapse_neurons(order, _find_neurons(collapse))
-    check_size(len(order) - len(hidden), max_nodes)
+    other_ways = []
+    if collapse is None:
+        other_ways.append("pass collapse=model to draw each neuron as one box")
+    if not any(node._op == "linear" for node in order):
+        other_ways.append("build the model with fused=True (each neuron's weighted sum one 'linear' node)")
+    check_size(len(order) - len(hidden), max_nodes, other_ways)
     if highlight is not None:
         grads = highlight.grads()
     index = {node: i for i, node in enumerate(order)}

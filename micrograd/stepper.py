@@ -148,6 +148,8 @@ def build_stepper_html(
     graph out once).  Does not change any ``.grad``: the steps are those of a
     fresh ``backward()`` (see :func:`~micrograd.trace.backward_steps`).
     ``max_nodes`` is :func:`~micrograd.graph.draw_dot`'s limit on the graph's size."""
+    if not isinstance(root, Value):
+        raise TypeError(f"build_stepper_html expects a Value, got {type(root).__name__!r}")
     # Refuse an oversized graph before tracing it: the trace costs far more
     # than counting the nodes.
     check_size(len(topological_order(root)), max_nodes)

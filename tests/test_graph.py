@@ -169,6 +169,20 @@ def test_large_graph_raises_instead_of_hanging() -> None:
         draw_dot(big)
 
 
+def test_size_error_suggests_only_what_would_help() -> None:
+    fused = MLP(2, [3, 1], seed=0, fused=True)([1.0, 2.0])
+    assert isinstance(fused, Value)
+    with pytest.raises(ValueError, match="collapse=model") as info:
+        draw_dot(fused, max_nodes=3)
+    assert "fused=True" not in str(info.value)  # it already is
+    unfused = MLP(2, [3, 1], seed=0, fused=False)
+    out = unfused([1.0, 2.0])
+    assert isinstance(out, Value)
+    with pytest.raises(ValueError, match="fused=True") as info:
+        draw_dot(out, collapse=unfused, max_nodes=3)
+    assert "collapse=model" not in str(info.value)  # it already is collapsed
+
+
 def _hide_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()

@@ -224,7 +224,7 @@ def test_node_limit_can_be_raised_as_the_error_says() -> None:
     root = x
     for _ in range(3):
         root = root * 1.5
-    with pytest.raises(ValueError, match="Pass max_nodes=7 to draw it anyway"):
+    with pytest.raises(ValueError, match="pass max_nodes=7 to draw it anyway"):
         build_stepper_html(root, max_nodes=6)
     page = build_stepper_html(root, max_nodes=7)
     assert page.count("<svg") == 1
@@ -238,7 +238,11 @@ def test_oversized_graph_is_refused_before_it_is_traced(monkeypatch: pytest.Monk
     root = Value(1.0)
     for _ in range(20):
         root = root * 1.5
-    with pytest.raises(ValueError, match="more than max_nodes=10"):
+    with pytest.raises(ValueError, match="more than max_nodes=10") as info:
         build_stepper_html(root, max_nodes=10)
+    # 20 ops, 20 constants, the start. Only advice the stepper can take: it has no collapse=.
+    assert "pass max_nodes=41" in str(info.value) and "collapse" not in str(info.value)
+    with pytest.raises(TypeError, match="build_stepper_html expects a Value, got 'str'"):
+        build_stepper_html("x")  # type: ignore[arg-type]  # the point of the test
     with pytest.raises(ValueError, match="max_nodes must be a positive int"):
         build_stepper_html(root, max_nodes=0)
