@@ -18,7 +18,7 @@ predicts the argmax.
 Ctrl-C during ``fit`` finishes the current step, then stops and returns the
 history so far (``history.interrupted`` is True); a second Ctrl-C stops at
 once, except during the optimizer's update, which always completes so that no
-parameter is left half-updated.
+parameter is left half-updated; it then stops right after the update.
 """
 
 from __future__ import annotations
@@ -203,15 +203,17 @@ class History(list[Record]):
 
 
 class _Flag:
-    hit = False
-    updating = False  # inside optimizer.step(): even a second Ctrl-C waits
+    hit = False  # Ctrl-C was pressed: stop after this step
+    updating = False  # inside optimizer.step(): even a second Ctrl-C waits ...
+    again = False  # ... and is noted here, to stop as soon as the update is done
 
 
 @contextmanager
 def _defer_ctrl_c() -> Iterator[_Flag]:
     """While active, the first SIGINT only sets ``flag.hit`` (checked between
-    steps, so a step is never cut in half); a second one raises at once
-    unless ``flag.updating`` (then it is checked right after the update).
+    steps, so a step is never cut in half); a second one raises at once,
+    unless ``flag.updating``: then it sets ``flag.again``, which the loop
+    checks as soon as the update is done.
     Signal handlers can only be installed from the main thread; elsewhere
     Ctrl-C keeps its default behaviour.  An ignored SIGINT (a background job)
     stays ignored."""
@@ -225,9 +227,12 @@ def _defer_ctrl_c() -> Iterator[_Flag]:
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if flag.hit and not flag.updating:
+        if not flag.hit:
+            flag.hit = True
+        elif flag.updating:
+            flag.again = True
+        else:
             raise KeyboardInterrupt
-        flag.hit = True
 
     signal.signal(signal.SIGINT, handler)
     try:
@@ -329,6 +334,8 @@ def fit(
                 record["lr"] = optimizer.lr
                 history.append(record)
                 bar.update(1)
+                if ctrl_c.again:  # a second Ctrl-C during the update: stop before the callback
+                    raise KeyboardInterrupt
                 bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.1%}")
                 if callback is not None:
                     callback(record)

@@ -172,8 +172,20 @@ def test_second_ctrl_c_waits_for_the_optimizer_update_to_complete() -> None:
 
     model = MLP(2, [8, 1], seed=0)
     pressed = PressedMidUpdate(model.parameters(), lr=0.1)
-    history = fit(model, (X, Y), "hinge", pressed, epochs=10, progress=False)
+    called: list[int] = []
+    history = fit(
+        model,
+        (X, Y),
+        "hinge",
+        pressed,
+        epochs=10,
+        progress=False,
+        callback=lambda record: called.append(record["step"]),
+    )
+    # The interrupted step is complete and recorded; the second press then
+    # stops at once, without running the callback for it.
     assert history.interrupted and len(history) == 3
+    assert called == [0, 1]
     reference = MLP(2, [8, 1], seed=0)
     plain = SGD(reference.parameters(), lr=0.1)
     fit(reference, (X, Y), "hinge", plain, epochs=10, max_steps=3, progress=False)
