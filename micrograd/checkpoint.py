@@ -68,17 +68,17 @@ def _check_finite(tree: Any, where: str) -> None:
 
 
 def _check_optimizer_owns(optimizer: Optimizer, model: Module) -> None:
-    """The optimizer's state is stored per parameter position, so state from an
-    optimizer of another model would be saved beside this model's weights and
-    restored into the wrong parameters.  An optimizer over a subset of the
-    model's parameters (a frozen layer) is fine."""
+    """The optimizer's state is stored per parameter position, so the state of
+    an optimizer built for another model would be saved beside this model's
+    weights and later restored into the wrong parameters.  An optimizer over
+    some of the model's parameters (a frozen layer), or over them and extra
+    ones (a learnable loss weight), is fine."""
     own = set(model.parameters())
-    for i, p in enumerate(optimizer.params):
-        if p not in own:
-            raise ValueError(
-                f"optimizer parameter {i} is not a parameter of this model "
-                "(was the optimizer built for another model?)"
-            )
+    if not any(p in own for p in optimizer.params):
+        raise ValueError(
+            f"none of the optimizer's {len(optimizer.params)} parameters belongs to this model "
+            "(was the optimizer built for another model?)"
+        )
 
 
 def save(

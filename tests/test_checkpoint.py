@@ -239,10 +239,13 @@ def test_optimizer_of_another_model_is_refused_and_file_untouched(tmp_path: Path
     path = save(model, tmp_path / "ckpt.json", optimizer=opt)
     before = path.read_bytes()
     _, other_opt = trained(seed=1)
-    with pytest.raises(ValueError, match="optimizer parameter 0 is not a parameter of this model"):
+    with pytest.raises(ValueError, match="none of the optimizer's 44 parameters belongs to this model"):
         save(model, path, optimizer=other_opt)
     assert path.read_bytes() == before
-    # An optimizer over some of the model's parameters (the rest frozen) is fine.
+    # An optimizer over the model's parameters and an extra one is fine ...
+    temperature = Value(1.0)
+    save(model, tmp_path / "extra.json", optimizer=Adam([*model.parameters(), temperature], lr=0.01))
+    # ... and so is one over some of them (the rest frozen).
     last_layer = model.layers[-1].parameters()
     partial = SGD(last_layer, lr=0.1, momentum=0.9)
     mse([model(x) for x in X], Y).backward()
