@@ -357,6 +357,8 @@ class _ValueType(type):
     :meth:`__new__` puts :class:`_ValueInit`, which has Value's checks as its
     ``__init__``, between a subclass and Value, so a subclass inherits that
     constructor and its own ``__init__`` can call ``super().__init__(data, label)``.
+    One cost of having a metaclass: a subclass cannot also derive from a class
+    with another metaclass (``abc.ABC``, say) without a metaclass derived from both.
     """
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
