@@ -148,16 +148,20 @@ def _make(data: float, prev: tuple[Value, ...], op: str, rule: Rule) -> Value:
     return out
 
 
-def _leaf(data: float) -> Value:
-    out = _allocate()
+def _fill_leaf(out: Value, data: float, label: str) -> Value:
+    """Set every slot of a new, parentless node (no checks)."""
     out.data = data
     out.grad = 0.0
-    out.label = ""
+    out.label = label
     out._visit = None
     out._prev = ()
     out._op = ""
     out._backward = None
     return out
+
+
+def _leaf(data: float) -> Value:
+    return _fill_leaf(_allocate(), data, "")
 
 
 def _as_float(x: object, op: str) -> float:
@@ -330,16 +334,11 @@ def _arguments(data: numbers.Real | float, label: str = "") -> tuple[numbers.Rea
 
 
 def _init_value(out: Value, data: object, label: object) -> None:
-    """Check and store a new leaf's data and label, and set every other slot."""
-    out.data = _as_float(data, "Value()")
+    """Check a new leaf's data and label, then set every slot."""
+    number = _as_float(data, "Value()")
     if not isinstance(label, str):
         raise TypeError(f"label must be a str, not {type(label).__name__!r}")
-    out.label = label
-    out.grad = 0.0
-    out._prev = ()
-    out._op = ""
-    out._backward = None
-    out._visit = None
+    _fill_leaf(out, number, label)
 
 
 class _ValueType(type):
