@@ -13,7 +13,7 @@ import numbers
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
-from micrograd.engine import Operand, Value, _linear, values
+from micrograd.engine import LINEAR, Operand, Value, values
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Seed", "make_rng"]
 
@@ -136,7 +136,7 @@ class Neuron(Module):
 
     def _forward(self, xs: list[Value]) -> Value:
         if self.fused:
-            z = _linear(self.w, xs, self.b)  # xs: checked Values, see _check_inputs
+            z = LINEAR(self.b, *self.w, *xs)  # xs: checked Values, see _check_inputs
         else:
             z = self.b
             for wi, xi in zip(self.w, xs):
