@@ -1,19 +1,74 @@
-"""micrograd: a small, readable, correct scalar reverse-mode autograd engine."""
+"""micrograd: a small, readable, correct scalar reverse-mode autograd engine.
 
-from micrograd.engine import AnomalyError, Value, detect_anomaly, no_grad
-from micrograd.graph import draw_dot, save_svg
-from micrograd.nn import MLP, Layer, Module, Neuron
+Every public name is importable from here (``from micrograd import Value, MLP,
+draw_dot, compile_fn``).  They are loaded on first use, so ``import micrograd``
+(like ``import micrograd.engine`` or ``micrograd.nn``) imports neither numpy,
+graphviz, matplotlib nor torch: only what a name needs, when it is used.
 
-__all__ = [
-    "MLP",
-    "AnomalyError",
-    "Layer",
-    "Module",
-    "Neuron",
-    "Value",
-    "detect_anomaly",
-    "draw_dot",
-    "no_grad",
-    "save_svg",
-]
-__version__ = "0.2.0"
+Where things live (data flows one way, top to bottom)::
+
+    engine, op, elementwise, topo   Value, Op and the op table, backward()
+    nn                              Module, Neuron, Layer, MLP
+    losses, optim, data, train      training: losses, optimizers, data sets, fit()
+    checkpoint, torch_bridge        saving models; moving them to and from PyTorch
+    viz/                            graphs, backward steps, explain, the stepper, plots
+    compiled/                       tracing once and replaying batches with numpy
+    cli/                            ``python -m micrograd ...``
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.3.0"
+
+# public name -> the module that defines it
+_WHERE = {
+    **dict.fromkeys(
+        [
+            "AnomalyError", "Op", "Value", "detect_anomaly", "is_anomaly_enabled", "is_grad_enabled",
+            "linear", "no_grad", "power_op", "topological_order", "values",
+        ],
+        "micrograd.engine",
+    ),
+    **dict.fromkeys(["MLP", "Layer", "Module", "Neuron"], "micrograd.nn"),
+    **dict.fromkeys(
+        [
+            "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "hinge",
+            "log_softmax", "logsumexp", "mse", "softmax", "softplus",
+        ],
+        "micrograd.losses",
+    ),
+    **dict.fromkeys(["SGD", "Adam", "AdamW", "Optimizer"], "micrograd.optim"),
+    **dict.fromkeys(["accuracy", "evaluate", "fit", "predict", "predicted_class"], "micrograd.train"),
+    **dict.fromkeys(
+        ["load_digits", "make_blobs", "make_moons", "spiral", "train_test_split", "xor"], "micrograd.data"
+    ),
+    **dict.fromkeys(["load", "load_into", "save"], "micrograd.checkpoint"),
+    **dict.fromkeys(["from_torch", "to_torch"], "micrograd.torch_bridge"),
+    **dict.fromkeys(["build_example", "worked_example"], "micrograd.examples"),
+    **dict.fromkeys(
+        [
+            "backward_steps", "build_stepper_html", "draw_dot", "explain", "render_svg", "save_step_svgs",
+            "save_svg", "write_stepper",
+        ],
+        "micrograd.viz",
+    ),
+    **dict.fromkeys(["CompiledFunction", "TracingError", "compile_fn"], "micrograd.compiled"),
+}  # fmt: skip
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'micrograd' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -7,8 +7,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from micrograd import engine
-
 if TYPE_CHECKING:
     from micrograd.engine import Operand, Value
 
@@ -58,3 +56,6 @@ def describe(node: Value) -> str:
 def values(xs: Sequence[Operand]) -> list[Value]:
     """Lift a sequence of numbers (or Values) to a list of Values."""
     return [lift(x, "values()") for x in xs]
+
+
+from micrograd import engine  # noqa: E402  (last: the engine imports this module)

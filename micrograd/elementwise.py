@@ -23,8 +23,8 @@ import math
 import sys
 from typing import Any
 
-__all__ = ["checked_power", "cos", "divide", "dpow", "exp", "log", "pow_log", "power"]
-__all__ += ["relu", "sigmoid", "sign", "sin", "step", "tanh"]
+__all__ = ["checked_power", "cos", "divide", "dpow", "exp", "log", "maximum", "pow_log", "power"]
+__all__ += ["relu", "sigmoid", "sign", "sin", "step", "tanh", "where"]
 
 Real = (float, int)
 
@@ -210,3 +210,23 @@ def pow_log(x: Any, p: Any) -> Any:
             return x.log()
         return type(x)(0.0 if x.data == 0 and float(p) >= 0 else math.nan)
     return x.pow_log(p)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """The larger of a and b; NaN if either is NaN (as numpy's ``maximum``).
+    logsumexp's shift: reduced over its inputs, one call gives the max of a row."""
+    kinds = (_kind(a), _kind(b))
+    if kinds == ("number", "number"):
+        return a if a >= b or a != a else b  # a != a: a is NaN, and a NaN b fails a >= b
+    if "array" in kinds:
+        return _np().maximum(a, b)
+    return a.maximum(b)
+
+
+def where(condition: Any, if_true: Any, if_false: Any) -> Any:
+    """``if_true`` where ``condition`` holds, else ``if_false``: per element when
+    the condition is a numpy array (both sides are computed either way)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(condition, numpy.ndarray):
+        return numpy.where(condition, if_true, if_false)
+    return if_true if condition else if_false

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from micrograd import elementwise as ew
+from micrograd.op import Op
 from micrograd.topo import backward_order, restore_grads, topological_order
 
-__all__ = ["AnomalyError", "Op", "Operand", "Value", "detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["BUILTIN_OPS", "AnomalyError", "Op", "Operand", "Value", "detect_anomaly", "is_anomaly_enabled"]
 __all__ += ["is_grad_enabled", "linear", "no_grad", "power_op", "topological_order", "values"]
 
 
@@ -64,7 +65,7 @@ class Value:
     # Each operator is an op of the table below, where its derivative lives.  The
     # three commonest take a fast path when both operands are Values and no mode
     # is on: the op's forward and partials on floats, written out (about 3x
-    # cheaper than the generic Op call; tests/test_engine.py checks them against the ops).
+    # cheaper than the generic Op call; tests/test_ops.py checks them against the ops).
     def __add__(self, other: Operand) -> Value:
         if type(other) is Value and _plain:
             return _node(self.data + other.data, (self, other), ADD, (1.0, 1.0))
@@ -82,22 +83,39 @@ class Value:
         return RELU(self)
 
     def __radd__(self, other: Operand) -> Value: return ADD(other, self)  # fmt: skip
+
     def __sub__(self, other: Operand) -> Value: return SUB(self, other)  # fmt: skip
+
     def __rsub__(self, other: Operand) -> Value: return SUB(other, self)  # fmt: skip
+
     def __rmul__(self, other: Operand) -> Value: return MUL(other, self)  # fmt: skip
+
     def __truediv__(self, other: Operand) -> Value: return DIV(self, other)  # fmt: skip
+
     def __rtruediv__(self, other: Operand) -> Value: return DIV(other, self)  # fmt: skip
+
     def __neg__(self) -> Value: return NEG(self)  # fmt: skip
+
     def __pos__(self) -> Value: return self  # fmt: skip
+
     def __pow__(self, other: Operand) -> Value: return _pow(self, other)  # fmt: skip
+
     def __rpow__(self, other: Operand) -> Value: return POW(other, self)  # fmt: skip
+
     def tanh(self) -> Value: return TANH(self)  # fmt: skip
+
     def sigmoid(self) -> Value: return SIGMOID(self)  # fmt: skip
+
     def exp(self) -> Value: return EXP(self)  # fmt: skip
+
     def log(self) -> Value: return LOG(self)  # fmt: skip
+
     def sin(self) -> Value: return SIN(self)  # fmt: skip
+
     def cos(self) -> Value: return COS(self)  # fmt: skip
+
     def abs(self) -> Value: return ABS(self)  # fmt: skip
+
     __abs__ = abs
 
     def backward(self, grad: float = 1.0) -> None:
@@ -149,10 +167,15 @@ class Value:
         return tuple(self._local)
 
     def __lt__(self, other: Operand) -> bool: return self.data < data_of(other, "<")  # fmt: skip
+
     def __le__(self, other: Operand) -> bool: return self.data <= data_of(other, "<=")  # fmt: skip
+
     def __gt__(self, other: Operand) -> bool: return self.data > data_of(other, ">")  # fmt: skip
+
     def __ge__(self, other: Operand) -> bool: return self.data >= data_of(other, ">=")  # fmt: skip
+
     def __float__(self) -> float: return self.data  # fmt: skip
+
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
@@ -163,65 +186,6 @@ class Value:
 # What an operation accepts besides a Value: any real number (int, float, bool,
 # fractions, numpy scalars).  float is named for type checkers.
 Operand = Value | float | numbers.Real
-
-
-class Op(str):
-    """An operation: ``Op(name, forward, partials, arity=1)``.
-
-    ``forward(*xs)`` maps numbers to a number; ``partials(*xs, out)`` returns
-    d(out)/d(x_i) for each input, written with ordinary arithmetic (and the
-    functions of :mod:`micrograd.elementwise`) so that it works on floats,
-    Values and numpy arrays alike.  Calling an Op on Values or numbers gives a
-    Value.  ``arity`` is the number of inputs, None for any number.  An Op is
-    also its name, a str, as a node's ``_op`` is in the reference micrograd.
-    """
-
-    forward: Callable[..., Any]
-    partials: Callable[..., Any]
-    arity: int | None
-
-    def __new__(cls, name: str, forward: Callable[..., Any], partials: Callable[..., Any], arity: int | None = 1):
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"an Op's name must be a non-empty str, got {name!r}")
-        if not callable(forward) or not callable(partials):
-            raise TypeError(f"op {name!r}: forward and partials must be functions")
-        op = super().__new__(cls, name)
-        op.forward, op.partials, op.arity = forward, partials, arity
-        return op
-
-    @property
-    def name(self) -> str:
-        return str(self)
-
-    def __call__(self, *args: Operand) -> Value:
-        if self.arity is not None and len(args) != self.arity:
-            raise TypeError(f"op {self.name!r} takes {self.arity} input(s), got {len(args)}")
-        parents = tuple([a if type(a) is Value else lift(a, self) for a in args])
-        xs = [p.data for p in parents]
-        out = self.forward(*xs)
-        if type(out) is not float:
-            out = number(out, f"the forward of op {self.name!r}")
-        if not _grad_enabled:  # no_grad(): a leaf, no history
-            return _node(out, (), "", ())
-        if _anomaly and not math.isfinite(out):
-            raise AnomalyError(f"{self.name!r} produced {out!r} from ({', '.join(map(describe, parents))})")
-        local = self.partials(*xs, out)
-        if len(local) != len(parents):
-            raise TypeError(f"the partials of op {self.name!r} gave {len(local)} derivatives for {len(parents)} inputs")
-        return _node(out, parents, self, local)
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
-
-    # Ops are equal to their name (they are strs) but hash and compare by
-    # identity among themselves, so two different ops may share a name.
-    __hash__ = object.__hash__
-
-    def __eq__(self, other: object) -> bool:
-        return self is other if isinstance(other, Op) else str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
 
 
 def _node(data: float, prev: tuple[Value, ...], op: str, local: Sequence[float]) -> Value:
@@ -273,6 +237,9 @@ def _linear_partials(bias: Any, *wx_out: Any) -> tuple[Any, ...]:
 # node instead of 2n.  d/dbias = 1, d/dw_i = x_i, d/dx_i = w_i.
 LINEAR = Op("linear", _linear_forward, _linear_partials, None)
 
+# Every op above; power_op(n) below makes one more per constant exponent.
+BUILTIN_OPS = (ADD, SUB, MUL, DIV, NEG, POW, RELU, ABS, TANH, SIGMOID, EXP, LOG, SIN, COS, LINEAR)
+
 _power_ops: dict[float, Op] = {}
 
 
@@ -322,9 +289,11 @@ def _set_modes(grad_enabled: bool, anomaly: bool) -> None:
 def _check_grads(node: Value) -> None:
     for parent in node._prev:
         if not math.isfinite(parent.grad):
-            raise AnomalyError(f"backward of {str(node._op)!r} produced grad {parent.grad!r} for {describe(parent)}")
+            raise AnomalyError(
+                f"backward of {str(node._op)!r} produced grad {parent.grad!r} for {describe(parent)}"
+            )
 
 
 # At the end: these modules read the names above.
-from micrograd.coerce import as_float, data_of, describe, lift, number, values  # noqa: E402
+from micrograd.coerce import as_float, data_of, describe, values  # noqa: E402
 from micrograd.modes import AnomalyError, detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad  # noqa: E402

@@ -14,8 +14,6 @@ if TYPE_CHECKING:
 __all__ = ["backward_order", "restore_grads", "topological_order"]
 
 
-
-
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each after all of its parents.
 
