@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark of the compiled path (micrograd.compile) against the eager engine.
+"""Benchmark of the compiled path (micrograd.compiled) against the eager engine.
 
 1. ``moons``  one full-batch training step of ``MLP(2, [16, 16, 1])`` on 100
    moons points with the SVM loss ``mean(relu(1 - y * score)) + 1e-4 * sum(p*p)``
@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:  # `python benchmarks/compiled.py` from a checkout
 
 import numpy as np  # noqa: E402
 
-from micrograd.compile import CompiledFunction, compile_fn, svm_loss_fn  # noqa: E402
+from micrograd.compiled import CompiledFunction, compile_fn, svm_loss_fn  # noqa: E402
 from micrograd.data import make_moons  # noqa: E402
 from micrograd.digits import eager_samples_per_second, train_digits  # noqa: E402
 from micrograd.engine import Value  # noqa: E402

@@ -19,6 +19,7 @@ Where things live (data flows one way, top to bottom)::
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 __version__ = "0.3.0"
@@ -72,3 +73,23 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_WHERE])
+
+
+def _value_svg(value: Any) -> str | None:
+    from micrograd.viz.jupyter import value_svg  # graphviz is loaded at the first picture, not before
+
+    return value_svg(value)
+
+
+def _show_values_as_graphs_in_jupyter() -> None:
+    """Inside a running IPython (a Jupyter kernel), a cell that ends with a Value
+    shows its graph.  Registered by the Value's type name, so nothing is imported
+    now; outside IPython nothing happens and IPython is never imported."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        formatter = shell.display_formatter.formatters["image/svg+xml"]
+        formatter.for_type_by_name("micrograd.engine", "Value", _value_svg)
+
+
+_show_values_as_graphs_in_jupyter()

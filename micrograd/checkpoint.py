@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import numbers
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from typing import Any
 from micrograd.fileio import atomic_write
 from micrograd.nn import MLP, Module
 from micrograd.optim import Optimizer
+from micrograd.validate import check_int, check_real
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "Checkpoint", "load", "load_into", "save"]
 
@@ -102,9 +102,8 @@ def save(
         for name, value in model_or_state.items():
             if not isinstance(name, str):
                 raise TypeError(f"state keys must be parameter names (str), got {name!r}")
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"state[{name!r}] must be a real number, not {type(value).__name__!r}")
-            parameters[name] = float(value)
+            # NaN and infinity are refused below, naming the parameter and the likely cause.
+            parameters[name] = check_real(value, f"state[{name!r}]", finite=False)
     else:
         raise TypeError(f"save expects a Module or a state dict, not {type(model_or_state).__name__!r}")
     if optimizer is not None and not isinstance(optimizer, Optimizer):
@@ -167,9 +166,10 @@ def load(path: str | os.PathLike[str]) -> Checkpoint:
         raise ValueError(f"{where}: not a valid checkpoint, the JSON is broken (truncated?): {exc}") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ValueError(f"{where}: not a micrograd checkpoint (no 'format': {FORMAT!r} field)")
-    version = document.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"{where}: bad format version {version!r}")
+    try:
+        version = check_int(document.get("version"), "the format version")
+    except (TypeError, ValueError) as exc:  # a bad file is a ValueError, whatever is wrong in it
+        raise ValueError(f"{where}: bad checkpoint: {exc}") from None
     if version > FORMAT_VERSION:
         raise ValueError(
             f"{where}: format version {version} is newer than this micrograd understands ({FORMAT_VERSION})"
@@ -188,10 +188,10 @@ def _decode_payload(payload: dict[str, Any], where: str) -> Checkpoint:
         raise ValueError(f"{where}: 'parameters' must be a non-empty object of name -> number")
     parameters: dict[str, float] = {}
     for name, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{where}: parameter {name!r} is {value!r}, not a number")
         try:
-            parameters[name] = float(value)
+            parameters[name] = check_real(value, f"parameter {name!r}")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: {exc}") from None
         except OverflowError:  # an integer too large for a float
             raise ValueError(f"{where}: parameter {name!r} is out of the float range") from None
     architecture = payload.get("architecture")

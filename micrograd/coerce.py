@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -53,8 +53,8 @@ def describe(node: Value) -> str:
     return node.label or f"Value(data={node.data!r})"
 
 
-def values(xs: Sequence[Operand]) -> list[Value]:
-    """Lift a sequence of numbers (or Values) to a list of Values."""
+def values(xs: Iterable[Operand]) -> list[Value]:
+    """Lift numbers (or Values) to a list of Values."""
     return [lift(x, "values()") for x in xs]
 
 

@@ -10,35 +10,32 @@ determined by its ``seed``.
 * :func:`spiral` -- ``classes`` interleaved spiral arms (3 by default), the
   multi-class example for softmax cross-entropy.
 * :func:`load_digits` -- scikit-learn's bundled 8x8 digits (the optional
-  ``digits`` extra; the data ships inside scikit-learn, nothing is downloaded).
+  ``digits`` extra; the data ships inside scikit-learn, nothing is downloaded),
+  and :func:`load_digits_split`, the held-out split the digits demo trains on.
 * :func:`train_test_split` -- a seeded, optionally stratified split.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["load_digits", "make_blobs", "make_moons", "spiral", "train_test_split", "xor"]
+from micrograd.validate import check_int, check_real
+
+__all__ = [
+    "load_digits",
+    "load_digits_split",
+    "make_blobs",
+    "make_moons",
+    "spiral",
+    "train_test_split",
+    "xor",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-def _check_count(value: int, name: str, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-
-
-def _check_noise(noise: float, name: str = "noise") -> None:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"{name} must be a number, not {type(noise).__name__!r}")
-    if not 0 <= noise < math.inf:
-        raise ValueError(f"{name} must be a finite number >= 0, got {noise!r}")
 
 
 def make_moons(
@@ -51,8 +48,8 @@ def make_moons(
     Gaussian noise of standard deviation ``noise`` is added.  Returns
     ``X`` of shape ``(n, 2)`` and labels ``y`` in ``{0, 1}``.
     """
-    _check_count(n, "n", 2)
-    _check_noise(noise)
+    n = check_int(n, "n", minimum=2)
+    noise = check_real(noise, "noise", minimum=0)
     rng = np.random.default_rng(seed)
     n_out = n // 2
     n_in = n - n_out
@@ -87,13 +84,15 @@ def make_blobs(
     clusters as evenly as possible (the first ``n % centers`` get one more)
     and returned in random order.  Label ``k`` means "drawn around centre k".
     """
-    _check_count(n, "n", 2)
-    _check_count(centers, "centers", 1)
-    _check_count(n_features, "n_features", 1)
-    _check_noise(std, "std")
-    low, high = (float(b) for b in box)
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"box must be (low, high), finite, with low < high, got {box!r}")
+    n = check_int(n, "n", minimum=2)
+    centers = check_int(centers, "centers")
+    n_features = check_int(n_features, "n_features")
+    std = check_real(std, "std", minimum=0)
+    if len(box) != 2:
+        raise ValueError(f"box must be a pair (low, high), got {box!r}")
+    low, high = check_real(box[0], "box[0]"), check_real(box[1], "box[1]")
+    if not low < high:
+        raise ValueError(f"box must be (low, high) with low < high, got {box!r}")
     rng = np.random.default_rng(seed)
     middle = rng.uniform(low, high, size=(centers, n_features))
     y = np.arange(n, dtype=np.int64) % centers
@@ -111,10 +110,11 @@ def xor(
     ``noise`` is added, so with ``noise=0`` the classes are separable.
     Not linearly separable: the smallest MLP that fits it has one hidden layer.
     """
-    _check_count(n, "n", 2)
-    _check_noise(noise)
-    if not 0.0 <= margin < 1.0:
-        raise ValueError(f"margin must be in [0, 1), got {margin!r}")
+    n = check_int(n, "n", minimum=2)
+    noise = check_real(noise, "noise", minimum=0)
+    margin = check_real(margin, "margin", minimum=0)
+    if margin >= 1.0:
+        raise ValueError(f"margin must be < 1, got {margin!r}")
     rng = np.random.default_rng(seed)
     magnitude = rng.uniform(margin, 1.0, size=(n, 2))
     sign = rng.choice(np.array([-1.0, 1.0]), size=(n, 2))
@@ -134,9 +134,9 @@ def spiral(
     ``4 k + 4 r`` radians plus Gaussian noise of ``noise`` radians; a point is
     ``(r sin angle, r cos angle)``.  Points are returned in random order.
     """
-    _check_count(n, "n", 2)
-    _check_count(classes, "classes", 2)
-    _check_noise(noise)
+    n = check_int(n, "n", minimum=2)
+    classes = check_int(classes, "classes", minimum=2)
+    noise = check_real(noise, "noise", minimum=0)
     if n < classes:
         raise ValueError(f"n must be >= classes ({classes}), got {n}")
     rng = np.random.default_rng(seed)
@@ -165,9 +165,7 @@ def load_digits(n_class: int = 10) -> tuple[FloatArray, IntArray]:
     Only digits ``0 .. n_class-1`` are kept.  Raises ``ImportError`` with
     install instructions if scikit-learn is missing.
     """
-    _check_count(n_class, "n_class", 2)
-    if n_class > 10:
-        raise ValueError(f"n_class must be between 2 and 10, got {n_class}")
+    n_class = check_int(n_class, "n_class", minimum=2, maximum=10)
     try:
         from sklearn.datasets import load_digits as sklearn_load_digits
     except ImportError as exc:
@@ -195,10 +193,8 @@ def train_test_split(
     y = np.asarray(y)
     if X.ndim == 0 or len(X) != len(y):
         raise ValueError(f"X and y must have the same length, got {X.shape} and {y.shape}")
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real):
-        raise TypeError(f"test_fraction must be a number, not {type(test_fraction).__name__!r}")
-    fraction = float(test_fraction)
-    if not 0.0 < fraction < 1.0:
+    fraction = check_real(test_fraction, "test_fraction", minimum=0, strict_minimum=True)
+    if fraction >= 1.0:
         raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
     n = len(y)
     if n < 2:
@@ -220,3 +216,20 @@ def train_test_split(
     train_order = rng.permutation(np.flatnonzero(~mask))
     test_order = rng.permutation(test)
     return X[train_order], X[test_order], y[train_order], y[test_order]
+
+
+def load_digits_split(
+    seed: int = 0, test_fraction: float = 0.2
+) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+    """``(X_train, y_train, X_test, y_test)`` of :func:`load_digits`, pixels
+    scaled to [0, 1/4], with a seeded split (stratified by class) holding out
+    ``test_fraction`` of the samples.
+
+    Why 1/4: an ``MLP`` draws its weights from U(-1, 1), so a first-layer
+    pre-activation is a sum of 64 terms ``w_i x_i``; with pixels in [0, 1] the
+    first logits are in the tens and the loss starts near 4, while pixels in
+    [0, 1/4] keep them of order one and the net trains well.
+    """
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(X / 4.0, y, test_fraction=test_fraction, seed=seed)
+    return X_train, y_train, X_test, y_test

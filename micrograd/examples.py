@@ -24,6 +24,7 @@ from micrograd.engine import Value
 from micrograd.nn import MLP
 
 __all__ = [
+    "DESCRIPTIONS",
     "EXAMPLES",
     "WorkedExample",
     "build_example",
@@ -109,6 +110,15 @@ EXAMPLES: dict[str, Callable[[], Value]] = {
     "neuron": neuron_example,
     "mlp": tiny_mlp_example,
     "mlp-unfused": lambda: tiny_mlp_example(fused=False),
+}
+
+
+# One line per example, for menus such as ``python -m micrograd graph --help``.
+DESCRIPTIONS: dict[str, str] = {
+    "worked": "the two-weight ReLU net of the notes (x=2, y=1, m1=3, m2=0.5)",
+    "neuron": "one tanh neuron with two inputs",
+    "mlp": "the squared error of a 2-2-1 MLP, one linear node per neuron",
+    "mlp-unfused": "the same MLP with every * and + as its own node",
 }
 
 

@@ -9,11 +9,11 @@ node, which is what you want when drawing the graph for teaching.
 
 from __future__ import annotations
 
-import numbers
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
 from micrograd.engine import LINEAR, Operand, Value, values
+from micrograd.validate import check_int, check_real
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Seed", "make_rng"]
 
@@ -32,9 +32,8 @@ def make_rng(seed: Seed) -> random.Random:
     if isinstance(seed, random.Random):
         return seed
     # Any integer type (numpy's too, e.g. a seed drawn with numpy), but not bool.
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-        return random.Random(int(seed))
-    raise TypeError(f"seed must be None, an integer or a random.Random, not {type(seed).__name__!r}")
+    # Of any sign, as random.seed takes; check_int wants a bound, and 64 bits is plenty.
+    return random.Random(check_int(seed, "seed", minimum=-(2**63)))
 
 
 def _check_activation(activation: str | None) -> str | None:
@@ -47,7 +46,7 @@ def _check_inputs(x: Iterable[Operand], nin: int, who: str) -> list[Value]:
     # Any iterable of numbers is accepted (a list, a tuple, a numpy row such as X[i]).
     if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
         raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__!r}")
-    xs = values(x)
+    xs = values(list(x))  # one pass over x, whatever kind of iterable it is
     if len(xs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(xs)}")
     return xs
@@ -96,11 +95,7 @@ class Module:
                 f"state does not match the model: missing {missing[:5]}{'...' if len(missing) > 5 else ''}, "
                 f"unexpected {unexpected[:5]}{'...' if len(unexpected) > 5 else ''}"
             )
-        new: dict[str, float] = {}
-        for name, value in state.items():
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"state[{name!r}] must be a real number, not {type(value).__name__!r}")
-            new[name] = float(value)
+        new = {name: check_real(value, f"state[{name!r}]", finite=False) for name, value in state.items()}
         for name, p in named.items():
             p.data = new[name]
 
@@ -117,8 +112,7 @@ class Neuron(Module):
         fused: bool = True,
         nonlin: bool | None = None,
     ) -> None:
-        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
-            raise ValueError(f"nin must be a positive int, got {nin!r}")
+        nin = check_int(nin, "nin")
         if nonlin is not None:  # the reference micrograd's spelling
             activation = "relu" if nonlin else None
         self.activation = _check_activation(activation)
@@ -169,8 +163,7 @@ class Layer(Module):
         fused: bool = True,
         nonlin: bool | None = None,
     ) -> None:
-        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
-            raise ValueError(f"nout must be a positive int, got {nout!r}")
+        nout = check_int(nout, "nout")
         rng = make_rng(seed)
         self.neurons = [Neuron(nin, activation, seed=rng, fused=fused, nonlin=nonlin) for _ in range(nout)]
 
@@ -220,7 +213,7 @@ class MLP(Module):
         seed: Seed = None,
         fused: bool = True,
     ) -> None:
-        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or len(nouts) == 0:
+        if isinstance(nouts, (int, str, bytes)) or not isinstance(nouts, Sequence) or len(nouts) == 0:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         self.activation = _check_activation(activation)
         self.final_activation = _check_activation(final_activation)

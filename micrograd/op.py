@@ -36,7 +36,7 @@ class Op(str):
 
     def __new__(
         cls, name: str, forward: Callable[..., Any], partials: Callable[..., Any], arity: int | None = 1
-    ):
+    ) -> Op:
         if not isinstance(name, str) or not name:
             raise TypeError(f"an Op's name must be a non-empty str, got {name!r}")
         if not callable(forward) or not callable(partials):

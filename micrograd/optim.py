@@ -18,29 +18,13 @@ Usage::
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
 from micrograd.engine import Value
+from micrograd.validate import check_int, check_real
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
-
-
-def _number(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, not {type(value).__name__!r}")
-    x = float(value)
-    if math.isnan(x):
-        raise ValueError(f"{name} must not be NaN")
-    return x
-
-
-def _non_negative(value: object, name: str) -> float:
-    x = _number(value, name)
-    if not 0.0 <= x < math.inf:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return x
 
 
 def _float_list(value: object, n: int, name: str) -> list[float]:
@@ -49,7 +33,7 @@ def _float_list(value: object, n: int, name: str) -> list[float]:
         raise ValueError(
             f"optimizer state {name!r} must be a list of {n} numbers (one per parameter), got {got}"
         )
-    return [_number(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    return [check_real(v, f"{name}[{i}]") for i, v in enumerate(value)]
 
 
 class Optimizer:
@@ -70,7 +54,7 @@ class Optimizer:
                 # It would be updated twice per step.
                 raise ValueError(f"params[{i}] appears more than once in the parameter list")
             seen.add(id(p))
-        self.lr = _non_negative(lr, "lr")
+        self.lr = check_real(lr, "lr", minimum=0)
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0 (leaves accumulate otherwise)."""
@@ -141,8 +125,8 @@ class SGD(Optimizer):
         nesterov: bool = False,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.momentum = check_real(momentum, "momentum", minimum=0)
+        self.weight_decay = check_real(weight_decay, "weight_decay", minimum=0)
         if not isinstance(nesterov, bool):
             raise TypeError(f"nesterov must be a bool, not {type(nesterov).__name__!r}")
         if nesterov and self.momentum == 0:
@@ -204,15 +188,13 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair of numbers, got {betas!r}")
-        b1, b2 = (_number(b, f"betas[{i}]") for i, b in enumerate(betas))
+        b1, b2 = (check_real(b, f"betas[{i}]", minimum=0) for i, b in enumerate(betas))
         for i, b in enumerate((b1, b2)):
-            if not 0.0 <= b < 1.0:
+            if b >= 1.0:  # b = 1 would freeze the moment estimate and divide by 1 - b**t = 0
                 raise ValueError(f"betas[{i}] must be in [0, 1), got {b!r}")
         self.betas = (b1, b2)
-        self.eps = _number(eps, "eps")
-        if not 0.0 < self.eps < math.inf:
-            raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.eps = check_real(eps, "eps", minimum=0, strict_minimum=True)
+        self.weight_decay = check_real(weight_decay, "weight_decay", minimum=0)
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -242,10 +224,7 @@ class Adam(Optimizer):
         return {"step": self.t, "exp_avg": list(self.m), "exp_avg_sq": list(self.v)}
 
     def _load_state(self, state: dict[str, Any]) -> None:
-        t = state.get("step")
-        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-            raise ValueError(f"optimizer state 'step' must be an int >= 0, got {t!r}")
-        self.t = t
+        self.t = check_int(state.get("step"), "optimizer state 'step'", minimum=0)
         self.m = _float_list(state.get("exp_avg"), len(self.params), "exp_avg")
         self.v = _float_list(state.get("exp_avg_sq"), len(self.params), "exp_avg_sq")
 

@@ -11,9 +11,8 @@ default, :func:`eager_step_fn`, builds the Value graph of the batch and calls
 ``backward()``; a compiled implementation (evaluating the whole batch with
 numpy) can be passed as ``fit(..., step_fn=...)`` without touching the loop.
 
-Labels are class indices ``0 .. C-1``.  A model with one output is a binary
-classifier whose score is positive for class 1; a model with ``C`` outputs
-predicts the argmax.
+Labels are class indices ``0 .. C-1`` (see :mod:`micrograd.classify`, whose
+losses, ``predict``, ``evaluate`` and ``accuracy`` this module re-exports).
 
 Ctrl-C during ``fit`` finishes the current step, then stops and returns the
 history so far (``history.interrupted`` is True); a second Ctrl-C stops at
@@ -32,16 +31,36 @@ from types import FrameType
 from typing import Any, Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 from tqdm import tqdm
 
-from micrograd.engine import Value, no_grad
-from micrograd.losses import binary_cross_entropy_with_logits, cross_entropy, hinge
+from micrograd.classify import (
+    LOSSES,
+    LabelsLike,
+    LossFn,
+    Model,
+    Output,
+    RowsLike,
+    accuracy,
+    check_binary_labels,
+    class_labels,
+    evaluate,
+    loss_function,
+    predict,
+    predicted_class,
+)
+from micrograd.validate import check_int
 
 __all__ = [
     "LOSSES",
     "History",
+    "LabelsLike",
     "LossFn",
+    "Model",
+    "OptimizerLike",
+    "Output",
+    "Record",
+    "Rows",
+    "RowsLike",
     "StepFn",
     "accuracy",
     "eager_step_fn",
@@ -51,15 +70,8 @@ __all__ = [
     "predicted_class",
 ]
 
-Output = Value | list[Value]
 Rows = Sequence[Sequence[float]]
-# What evaluate/predict accept: lists of rows or a numpy array (likewise labels).
-RowsLike = Sequence[Sequence[float]] | NDArray[Any]
-LabelsLike = Sequence[int] | NDArray[Any]
-LossFn = Callable[[list[Output], Sequence[int]], Value]
 Record = dict[str, float]
-# Anything that maps one row of numbers to an output (an MLP, a Layer, a function).
-Model = Callable[[list[float]], Output]
 
 
 class StepFn(Protocol):
@@ -78,108 +90,10 @@ class OptimizerLike(Protocol):
     def step(self) -> None: ...
 
 
-# ---------------------------------------------------------------------------
-# Losses on class-index labels
-# ---------------------------------------------------------------------------
-
-
-def _scores(outputs: list[Output]) -> list[Value]:
-    if not all(isinstance(o, Value) for o in outputs):
-        raise ValueError("this loss needs a model with a single output (a binary score)")
-    return [o for o in outputs if isinstance(o, Value)]
-
-
-def _check_binary(y: Sequence[int], loss: str) -> None:
-    for label in y:
-        if label not in (0, 1):
-            raise ValueError(
-                f"the {loss!r} loss needs class labels 0 or 1, got {label!r} "
-                "(for -1/+1 labels pass (y + 1) // 2)"
-            )
-
-
-def _hinge(outputs: list[Output], y: Sequence[int]) -> Value:
-    """Max-margin loss with class 1 -> +1 and class 0 -> -1."""
-    _check_binary(y, "hinge")
-    return hinge(_scores(outputs), [1.0 if label == 1 else -1.0 for label in y])
-
-
-def _bce(outputs: list[Output], y: Sequence[int]) -> Value:
-    _check_binary(y, "bce")
-    return binary_cross_entropy_with_logits(_scores(outputs), [float(label) for label in y])
-
-
-def _cross_entropy(outputs: list[Output], y: Sequence[int]) -> Value:
-    rows = [o if isinstance(o, list) else [o] for o in outputs]
-    return cross_entropy(rows, list(y))
-
-
-LOSSES: dict[str, LossFn] = {"hinge": _hinge, "bce": _bce, "cross_entropy": _cross_entropy}
-
-
-def predicted_class(output: Output) -> int:
-    """The class a model output stands for: 1 if a single score is > 0 else 0;
-    for a list of logits, the index of the largest."""
-    if isinstance(output, Value):
-        return 1 if output.data > 0 else 0
-    best = max(range(len(output)), key=lambda k: output[k].data)
-    return best
-
-
-def accuracy(outputs: Sequence[Output], y: Sequence[int]) -> float:
-    """Fraction of samples whose predicted class (score > 0, or argmax) is ``y``."""
-    if not outputs:
-        return math.nan
-    return sum(predicted_class(o) == label for o, label in zip(outputs, y)) / len(outputs)
-
-
-def _labels(y: Any) -> list[int]:
-    """Class indices as ints; a fractional label is an error, never truncated."""
-    array = np.asarray(y)
-    if array.ndim != 1:
-        raise ValueError(f"labels must be one class index per sample (not one-hot), got shape {array.shape}")
-    labels: list[int] = []
-    for label in array.tolist():
-        if isinstance(label, float) and not label.is_integer():
-            raise ValueError(f"labels must be class indices 0 .. C-1, got {label!r}")
-        labels.append(int(label))
-    return labels
-
-
-def _rows(X: RowsLike) -> list[list[float]]:
-    rows: list[list[float]] = np.asarray(X, dtype=np.float64).tolist()
-    return rows
-
-
-def predict(model: Model, X: RowsLike) -> list[int]:
-    """Predicted class of every row (no graph is recorded)."""
-    with no_grad():
-        return [predicted_class(model(x)) for x in _rows(X)]
-
-
-def evaluate(model: Model, X: RowsLike, y: LabelsLike, loss: str | LossFn) -> tuple[float, float]:
-    """``(loss, accuracy)`` on a data set, without recording a graph."""
-    loss_fn = _loss_fn(loss)
-    labels = _labels(y)
-    with no_grad():
-        outputs = [model(x) for x in _rows(X)]
-        return loss_fn(outputs, labels).data, accuracy(outputs, labels)
-
-
-def _loss_fn(loss: str | LossFn) -> LossFn:
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)} or pass a function")
-        return LOSSES[loss]
-    if not callable(loss):
-        raise TypeError(f"loss must be a name or a function, not {type(loss).__name__!r}")
-    return loss
-
-
 def eager_step_fn(model: Model, loss: str | LossFn) -> StepFn:
     """The default step: build the batch's Value graph, ``backward()``, and
     return the loss value and accuracy."""
-    loss_fn = _loss_fn(loss)
+    loss_fn = loss_function(loss)
 
     def step(X: Rows, y: Sequence[int]) -> tuple[float, float]:
         outputs = [model(list(x)) for x in X]
@@ -241,12 +155,6 @@ def _defer_ctrl_c() -> Iterator[_Flag]:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-    return int(value)
-
-
 def _batches(
     n: int, size: int, epochs: int, shuffle: bool, rng: np.random.Generator
 ) -> Iterator[tuple[int, list[int]]]:
@@ -296,25 +204,25 @@ def fit(
     """
     X_raw, y_raw = data
     X = np.asarray(X_raw, dtype=np.float64)
-    y = _labels(y_raw)
+    y = class_labels(y_raw)
     if X.ndim != 2 or len(X) != len(y) or len(y) == 0:
         raise ValueError(
             f"data must be (X, y) with X of shape (n, features) and n labels; got {X.shape}, {len(y)}"
         )
     rows: list[list[float]] = X.tolist()
-    epochs = _positive_int(epochs, "epochs")
+    epochs = check_int(epochs, "epochs")
     n = len(rows)
-    size = n if batch_size is None else min(_positive_int(batch_size, "batch_size"), n)
+    size = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
     if step_fn is None:
         if model is None or loss is None:
             raise ValueError("fit needs a model and a loss (or a step_fn)")
         step_fn = eager_step_fn(model, loss)
     if loss in ("hinge", "bce"):
         # Checked up front so a compiled step_fn, which trusts its labels, is covered too.
-        _check_binary(y, loss)
+        check_binary_labels(y, loss)
     total = epochs * math.ceil(n / size)
     if max_steps is not None:
-        total = min(total, _positive_int(max_steps, "max_steps"))
+        total = min(total, check_int(max_steps, "max_steps"))
     history = History()
     bar = tqdm(total=total, desc=desc, unit="step", disable=not progress)
     batches = _batches(n, size, epochs, shuffle, np.random.default_rng(seed))
@@ -336,7 +244,9 @@ def fit(
                 bar.update(1)
                 if ctrl_c.again:  # a second Ctrl-C during the update: stop before the callback
                     raise KeyboardInterrupt
-                bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.1%}")
+                # refresh=False: tqdm redraws at its own pace (a redraw per step is
+                # a terminal write per step, a real cost for fast compiled steps).
+                bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.1%}", refresh=False)
                 if callback is not None:
                     callback(record)
                 if ctrl_c.hit:

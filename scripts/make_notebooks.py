@@ -1,7 +1,8 @@
 """Build ``notebooks/*.ipynb`` from their plain-text sources in ``notebooks/src/``.
 
-The sources are Python files in the "percent" cell format, which diff and
-review like code::
+The sources are Python files in jupytext's "percent" format, which diff and
+review like code, and which jupytext (and so JupyterLab with the jupytext
+extension) reads and writes::
 
     # %% [markdown]
     # # A title
@@ -11,9 +12,6 @@ review like code::
     # %%
     x = 1 + 1
     assert x == 2
-
-Each ``# %%`` line starts a code cell; ``# %% [markdown]`` starts a markdown
-cell whose lines lose their leading ``# `` (a bare ``#`` is an empty line).
 
 Usage::
 
@@ -33,68 +31,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import jupytext
 import nbformat
 from nbclient.exceptions import CellExecutionError
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from run_notebooks import NOTEBOOK_DIR, execute, write_atomic
 
 SOURCE_DIR = NOTEBOOK_DIR / "src"
-CODE_MARK = "# %%"
-MARKDOWN_MARK = "# %% [markdown]"
-
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def parse_cells(text: str, origin: str = "<source>") -> list[tuple[str, str]]:
-    """Split percent-format ``text`` into ``(kind, source)`` pairs, kind being 'code' or 'markdown'.
-
-    Raises ValueError when the text does not start with a cell marker or a
-    markdown line lacks its ``#`` prefix (a likely editing slip).
-    """
-    cells: list[tuple[str, list[str]]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        stripped = line.rstrip()
-        if stripped == MARKDOWN_MARK:
-            cells.append(("markdown", []))
-            continue
-        if stripped == CODE_MARK:
-            cells.append(("code", []))
-            continue
-        if not cells:
-            if stripped:
-                raise ValueError(f"{origin}:{lineno}: text before the first cell marker")
-            continue
-        kind, lines = cells[-1]
-        if kind == "markdown":
-            if stripped == "#":
-                lines.append("")
-            elif line.startswith("# "):
-                lines.append(line[2:].rstrip())
-            elif not stripped:
-                lines.append("")
-            else:
-                raise ValueError(f"{origin}:{lineno}: markdown line must start with '# ': {line!r}")
-        else:
-            lines.append(line.rstrip())
-    result = []
-    for kind, lines in cells:
-        source = "\n".join(lines).strip("\n")
-        if source:
-            result.append((kind, source))
-    return result
-
-
 def build(source_path: Path) -> nbformat.NotebookNode:
-    """A notebook (without outputs) made from the percent-format file ``source_path``."""
+    """A notebook (without outputs) read by jupytext from the percent-format file ``source_path``."""
     stem = source_path.stem
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    nb.metadata["language_info"] = {"name": "python"}
-    cells = parse_cells(source_path.read_text(encoding="utf-8"), str(source_path))
-    for i, (kind, source) in enumerate(cells):
-        cell = new_code_cell(source) if kind == "code" else new_markdown_cell(source)
+    nb = jupytext.read(source_path, fmt="py:percent")
+    # Only what the notebook needs: no jupytext version or source path that would differ between machines.
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    for i, cell in enumerate(nb.cells):
         cell.id = f"{stem[:3].rstrip('_')}-{i:02d}"
-        nb.cells.append(cell)
+        cell.metadata = {}
     return nb
 
 

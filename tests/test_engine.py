@@ -369,7 +369,10 @@ def test_wrong_constructor_calls_name_the_class_and_count_the_callers_arguments(
 
     cases: list[tuple[Callable[[], object], str]] = [
         (lambda: Value(), r"^Value.__init__\(\) missing 1 required positional argument: 'data'$"),
-        (lambda: Value(1.0, "a", 3), r"^Value.__init__\(\) takes from 2 to 3 positional arguments but 4 were given$"),
+        (
+            lambda: Value(1.0, "a", 3),
+            r"^Value.__init__\(\) takes from 2 to 3 positional arguments but 4 were given$",
+        ),
         (lambda: Value(1.0, lab="a"), r"^Value.__init__\(\) got an unexpected keyword argument 'lab'$"),
         (lambda: Sub(), r"^Value.__init__\(\) missing 1 required positional argument: 'data'$"),
     ]

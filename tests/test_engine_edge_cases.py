@@ -96,7 +96,7 @@ def test_x_to_the_x_to_the_zero_times_two() -> None:
 def test_linear_checks_its_weights_and_bias() -> None:
     with pytest.raises(TypeError, match=r"weights\[0\].*'float'"):
         linear([1.0], [Value(2.0)], Value(0.0))  # type: ignore[list-item]  # the point of the test
-    with pytest.raises(TypeError, match="bias.*'float'"):
+    with pytest.raises(TypeError, match=r"bias.*'float'"):
         linear([Value(1.0)], [Value(2.0)], 0.0)  # type: ignore[arg-type]
 
 

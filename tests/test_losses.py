@@ -12,14 +12,19 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from micrograd.engine import Value
+from micrograd.engine import Op, Value
 from micrograd.losses import (
+    LOGSUMEXP,
     Reduction,
+    bce_with_logits_term,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    cross_entropy_term,
     hinge,
+    hinge_term,
     log_softmax,
+    logsumexp,
     mse,
     softmax,
     softplus,
@@ -236,8 +241,11 @@ def test_graph_is_made_of_ordinary_ops() -> None:
     from micrograd.engine import topological_order
 
     z = [Value(1.0), Value(2.0)]
-    ops = {n._op for n in topological_order(cross_entropy(z, 1))}
-    assert ops <= {"", "-", "+", "exp", "log", "neg", "/"}
+    nodes = topological_order(cross_entropy(z, 1))
+    # Every op node holds an Op (forward + partials, no special backward rule).
+    assert all(isinstance(n._op, Op) for n in nodes if n._prev)
+    assert {str(n._op) for n in nodes} <= {"", "-", "/", "logsumexp"}
+    assert any(n._op is LOGSUMEXP for n in nodes)
 
 
 def test_errors() -> None:
@@ -275,3 +283,38 @@ def test_cross_entropy_errors_name_cross_entropy_and_the_row() -> None:
         cross_entropy([[1.0, 2.0], []], [0, 0])
     with pytest.raises(TypeError, match=r"^cross_entropy \(row 1\) expects a sequence of logits"):
         cross_entropy([[1.0, 2.0], 3.0], [0, 0])
+
+
+def test_per_sample_terms_are_the_batch_losses_terms() -> None:
+    # One formula per loss: the batch losses reduce the terms, and a term's
+    # target may be a Value (in a compiled tape the label is an input).
+    zs = [Value(0.3), Value(-1.2), Value(2.0)]
+    by_index = cross_entropy_term(zs, 2)
+    one_hot = cross_entropy_term(zs, [Value(0.0), Value(0.0), Value(1.0)])
+    assert by_index.data == cross_entropy(zs, 2).data
+    assert close(one_hot.data, by_index.data, rel=1e-15)
+    one_hot.backward()
+    grads = [z.grad for z in zs]
+    for z in zs:
+        z.grad = 0.0
+    by_index.backward()
+    assert all(close(g, z.grad, rel=1e-15) for g, z in zip(grads, zs))
+    assert hinge_term(Value(0.3), -1.0).data == hinge([0.3], [-1.0]).data == 1.3
+    assert hinge_term(Value(0.3), Value(-1.0)).data == 1.3
+    bce = binary_cross_entropy_with_logits([0.7], [0.25]).data
+    assert bce_with_logits_term(Value(0.7), 0.25).data == bce
+    assert bce_with_logits_term(Value(0.7), Value(0.25)).data == bce
+
+
+def test_logsumexp_is_one_stable_node_matching_torch() -> None:
+    xs = [1000.0, 999.0, -5.0, 0.5]
+    assert_match(lambda v: logsumexp(v) * 0.5, lambda t: torch.logsumexp(t, dim=0) * 0.5, xs)
+    out = logsumexp([Value(x) for x in xs])
+    assert out._op is LOGSUMEXP and len(out._prev) == 4
+    assert logsumexp([-math.inf, -math.inf]).data == -math.inf
+    assert logsumexp([math.inf, 1.0]).data == math.inf
+    assert math.isnan(logsumexp([math.nan, 1.0]).data)
+    with pytest.raises(ValueError, match="empty"):
+        logsumexp([])
+    with pytest.raises(TypeError, match="sequence"):
+        logsumexp(3.0)  # type: ignore[arg-type]

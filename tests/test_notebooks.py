@@ -122,27 +122,18 @@ def test_graphs_and_plots_are_stored_inline(name: str) -> None:
     assert ("image/png" in mimes) == (name in WITH_PLOT)
 
 
-def test_parse_cells_splits_code_and_markdown() -> None:
+def test_sources_are_read_by_jupytext(tmp_path: Path) -> None:
     make = _scripts("make_notebooks")
-    text = "# %% [markdown]\n# # Title\n#\n# $a_1$ text\n\n# %%\nx = 1\n\n\n# %%\nassert x == 1\n"
-    assert make.parse_cells(text) == [
+    source = tmp_path / "07_demo.py"
+    source.write_text("# %% [markdown]\n# # Title\n#\n# $a_1$ text\n\n# %%\nx = 1\n\n\n# %%\nassert x == 1\n")
+    nb = make.build(source)
+    assert [(c.cell_type, c.source) for c in nb.cells] == [
         ("markdown", "# Title\n\n$a_1$ text"),
         ("code", "x = 1"),
         ("code", "assert x == 1"),
     ]
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("x = 1\n# %%\n", "before the first cell marker"),
-        ("# %% [markdown]\n#no space\n", "must start with '# '"),
-    ],
-)
-def test_parse_cells_rejects_malformed_sources(text: str, message: str) -> None:
-    make = _scripts("make_notebooks")
-    with pytest.raises(ValueError, match=re.escape(message)):
-        make.parse_cells(text, "demo.py")
+    assert [c.id for c in nb.cells] == ["07-00", "07-01", "07-02"]
+    assert "jupytext" not in nb.metadata
 
 
 def test_write_atomic_keeps_the_old_file_when_the_new_notebook_is_invalid(tmp_path: Path) -> None:

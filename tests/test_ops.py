@@ -117,6 +117,20 @@ def test_fast_paths_equal_their_op(name: str) -> None:
         assert [repr(v) for v in fast._local] == [repr(v) for v in generic._local]
 
 
+def test_fast_paths_with_a_number_operand_equal_their_op() -> None:
+    a = Value(1.5)
+    for fast, generic in [
+        (a + 2.5, engine.ADD(a, 2.5)),
+        (2.5 + a, engine.ADD(2.5, a)),
+        (a * -3, engine.MUL(a, -3)),
+        (-3 * a, engine.MUL(-3, a)),
+    ]:
+        assert fast._op is generic._op
+        assert fast.data == generic.data
+        assert [p.data for p in fast._prev] == [p.data for p in generic._prev]
+        assert fast._local == tuple(generic._local)
+
+
 def test_generic_path_is_taken_when_a_mode_is_on() -> None:
     # detect_anomaly() turns the fast paths off; results must not change.
     a, b = Value(1.5), Value(-2.0)
@@ -141,7 +155,7 @@ def test_user_op_errors_say_what_is_wrong() -> None:
         Op("cube", lambda a: a**3, lambda a, out: (3 * a**2,))(Value(1.0), Value(2.0))
     with pytest.raises(TypeError, match="gave 2 derivatives for 1 inputs"):
         Op("bad", lambda a: a, lambda a, out: (1.0, 2.0))(Value(1.0))
-    with pytest.raises(TypeError, match="forward of op 'text'.*'str'"):
+    with pytest.raises(TypeError, match=r"forward of op 'text'.*'str'"):
         Op("text", lambda a: "x", lambda a, out: (1.0,))(Value(1.0))
     with pytest.raises(TypeError, match="non-empty str"):
         Op("", abs, abs)

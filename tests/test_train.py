@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pytest
@@ -140,6 +140,20 @@ def test_keyboard_interrupt_in_callback_stops_after_that_step() -> None:
     assert model.state_dict() == run_steps(3)
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """Python's own SIGINT handler (Ctrl-C raises KeyboardInterrupt) for the
+    test, whatever the test runner inherited: a background job (`make test &`,
+    nohup) starts with SIGINT ignored, and fit rightly leaves an ignored
+    SIGINT ignored, so these tests would see no Ctrl-C at all."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_real_ctrl_c_finishes_the_current_step() -> None:
     before = signal.getsignal(signal.SIGINT)
     model, opt = model_and_opt()
@@ -154,6 +168,7 @@ def test_real_ctrl_c_finishes_the_current_step() -> None:
     assert signal.getsignal(signal.SIGINT) is before  # handler restored
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_second_ctrl_c_waits_for_the_optimizer_update_to_complete() -> None:
     class PressedMidUpdate(SGD):
         """Plain SGD whose third update is interrupted by two Ctrl-C presses

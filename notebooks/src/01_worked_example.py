@@ -29,9 +29,8 @@ from IPython.display import SVG, Markdown, display
 
 from micrograd.engine import Value
 from micrograd.examples import worked_example
-from micrograd.graph import draw_dot, save_svg
 from micrograd.optim import SGD
-from micrograd.trace import backward_steps, explain, save_step_svgs
+from micrograd.viz import backward_steps, draw_dot, explain, save_step_svgs, save_svg
 
 
 def show_graph(root: Value, **options) -> None:

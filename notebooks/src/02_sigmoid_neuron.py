@@ -21,8 +21,8 @@ import math
 from IPython.display import SVG, display
 
 from micrograd.engine import Value
-from micrograd.graph import draw_dot
 from micrograd.nn import Neuron
+from micrograd.viz import draw_dot
 
 
 def show_graph(root: Value, **options) -> None:

@@ -110,7 +110,7 @@ h = [Value(float(v)) for v in x]
 z_nodes = []  # z_nodes[l][j] is the Value holding z^l_j
 for layer in model.layers:
     h = layer(h)
-    z_nodes.append([a._prev[0] for a in h])  # sigmoid's only parent is its input z
+    z_nodes.append([a.parents[0] for a in h])  # sigmoid's only parent is its input z
 C = 0.5 * sum(((a - float(t)) ** 2 for a, t in zip(h, y)), Value(0.0))
 C.backward()
 

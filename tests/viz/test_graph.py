@@ -4,26 +4,31 @@ fused-linear expansion and per-step highlighting."""
 
 from __future__ import annotations
 
+import math
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from viz_graphs import sin_times_cos
 
-from micrograd.engine import Value, linear, topological_order
+from micrograd import engine
+from micrograd.engine import DIV, POW, SUB, Op, Value, linear, power_op, topological_order
 from micrograd.examples import build_example, worked_example
-from micrograd.graph import (
-    GraphvizNotFoundError,
-    draw_dot,
-    format_number,
-    node_names,
-    render_svg,
-    save_svg,
-)
 from micrograd.nn import MLP, Neuron
-from micrograd.trace import backward_steps
+from micrograd.viz.graph import GraphvizNotFoundError, draw_dot, operands_are_ordered, render_svg, save_svg
+from micrograd.viz.jupyter import register_ipython_display, value_svg
+from micrograd.viz.names import format_number, node_names
+from micrograd.viz.steps import backward_steps
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
+OP_NAMES = "ADD SUB MUL DIV NEG POW RELU ABS TANH SIGMOID EXP LOG SIN COS LINEAR"
+BUILTIN = [getattr(engine, name) for name in OP_NAMES.split(" ")]
+POWERS = [power_op(2.0), power_op(3.0), power_op(0.5)]
 
 
 def svg_texts(svg: str) -> list[str]:
@@ -111,11 +116,40 @@ def test_rendered_svg_is_valid_and_contains_the_numbers(tmp_path: Path) -> None:
 
 def test_value_displays_inline_as_svg() -> None:
     ex = worked_example()
-    svg = ex.L._repr_svg_()  # type: ignore[attr-defined]
+    svg = value_svg(ex.L)
     assert isinstance(svg, str)
     assert "data 2" in svg_texts(svg)
     bundle = draw_dot(ex.L)._repr_mimebundle_()
     assert "image/svg+xml" in bundle
+
+
+@pytest.fixture
+def ipython_shell() -> Iterator[Any]:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def test_jupyter_shows_a_value_as_its_graph(ipython_shell: Any) -> None:
+    # The engine knows nothing of drawing: micrograd.viz registers the display
+    # with a running IPython, and a Value then displays as its SVG graph.
+    ex = worked_example()
+    assert "image/svg+xml" not in ipython_shell.display_formatter.format(ex.L)[0]
+    assert register_ipython_display()
+    data, _ = ipython_shell.display_formatter.format(ex.L)
+    assert "data 2" in svg_texts(data["image/svg+xml"])
+    assert data["text/plain"] == repr(ex.L)
+
+
+def test_display_is_registered_only_inside_ipython(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "IPython", None)
+    assert not register_ipython_display()
+    # A new process that imports micrograd.viz outside IPython loads no IPython.
+    code = "import sys, micrograd.viz; print('IPython' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def test_precision_and_options() -> None:
@@ -208,7 +242,7 @@ def test_missing_dot_keeps_source_and_explains_how_to_install(
         save_svg(ex.L, tmp_path / "g.svg")
     assert not (tmp_path / "g.svg").exists()
     with pytest.warns(RuntimeWarning, match="apt-get install graphviz"):
-        assert ex.L._repr_svg_() is None  # type: ignore[attr-defined]
+        assert value_svg(ex.L) is None
 
 
 def test_fused_linear_is_one_op_node_and_can_be_expanded() -> None:
@@ -319,3 +353,44 @@ def test_collapse_keeps_parameters_used_elsewhere() -> None:
     source = draw_dot(reg, collapse=n).source
     assert "w0 | data" in source
     assert "relu(b + w.x)" in source
+
+
+def test_value_too_large_to_draw_displays_as_text_with_a_warning() -> None:
+    big = Value(1.0)
+    for _ in range(600):
+        big = big * 1.0
+    with pytest.warns(RuntimeWarning, match="max_nodes"):
+        assert value_svg(big) is None
+
+
+def test_sin_and_cos_are_drawn_with_their_values() -> None:
+    x, _, _, out = sin_times_cos(0.5)
+    out.backward()
+    source = draw_dot(out).source
+    assert re.search(r"v\d+_op \[label=sin id=", source)
+    assert re.search(r"v\d+_op \[label=cos id=", source)
+    recs = records(source)
+    assert f"s | data {format_number(math.sin(0.5))} | grad {format_number(math.cos(0.5))}" in recs.values()
+    assert f"x | data 0.5 | grad {format_number(x.grad)}" in recs.values()
+    assert {"sin", "cos"} <= set(svg_texts(render_svg(out)))
+
+
+def test_op_labels_come_from_the_op_itself() -> None:
+    cube = Op("cube", lambda a: a**3, lambda a, out: (3 * a**2,))
+    hyp = Op("hypot", lambda a, b: math.hypot(a, b), lambda a, b, out: (a / out, b / out), 2)
+    diff2 = Op("minus", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), 2)
+    x, y = Value(3.0, label="x"), Value(4.0, label="y")
+    source = draw_dot(cube(hyp(x, y)) + diff2(x, y)).source
+    ops = re.findall(r'^\s*v\d+_op \[label="?([^"]+?)"? id=', source, flags=re.M)
+    # hypot is symmetric: no a/b marks; a user's subtraction is found to be ordered.
+    assert sorted(ops) == sorted(["cube", "hypot", "a minus b", "+"])
+    assert len(re.findall(r"-> v\d+_op \[label=[ab] ", source)) == 2
+
+
+def test_ordered_operands_are_derived_from_the_op_table() -> None:
+    ordered = {op for op in [*BUILTIN, *POWERS] if operands_are_ordered(op)}
+    assert ordered == {SUB, DIV, POW}
+    assert not operands_are_ordered("-")  # a plain string is no op
+    # An op that fails on a probe input is drawn with its operands named.
+    picky = Op("picky", lambda a, b: math.sqrt(a) + b, lambda a, b, out: (0.5 / math.sqrt(a), 1.0), 2)
+    assert operands_are_ordered(picky)

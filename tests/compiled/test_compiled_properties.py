@@ -14,10 +14,10 @@ from conftest import MANY_EXAMPLES
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from micrograd.compile import compile_fn, per_sample_loss
+from micrograd.compiled import compile_fn, per_sample_loss
 from micrograd.engine import Value, linear, values
+from micrograd.losses import logsumexp
 from micrograd.nn import MLP
-from micrograd.tape import logsumexp
 
 N_INPUTS = 3
 N_PARAMS = 3

@@ -2,7 +2,8 @@
 
 Figures are built with ``matplotlib.figure.Figure`` directly instead of
 ``pyplot``, so nothing here touches pyplot's global state or the user's
-backend choice, and each file is written atomically.
+backend choice, and each file is written atomically.  matplotlib is imported
+only when a plot is drawn, so ``import micrograd.viz`` does not load it.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from numpy.typing import NDArray
 
 from micrograd.engine import Value, no_grad
 from micrograd.fileio import atomic_write
-from micrograd.train import predicted_class
+from micrograd.validate import check_int
 
-__all__ = ["plot_decision_boundary", "plot_loss"]
+__all__ = ["new_figure", "plot_decision_boundary", "plot_loss", "save_png"]
 
 Output = Value | list[Value]
 # Class colours: colour-blind-friendly (Okabe-Ito), light versions for regions.
 _COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
 
 
-def _new_figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
+    """A bare matplotlib ``Figure`` of ``width`` x ``height`` inches on the Agg
+    canvas (no pyplot, no display), for :func:`save_png`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -37,7 +40,8 @@ def _new_figure(width: float, height: float) -> Any:
     return fig
 
 
-def _save(fig: Any, path: str | os.PathLike[str]) -> Path:
+def save_png(fig: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` as a PNG file at ``path`` (atomically); returns the path."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return atomic_write(path, buffer.getvalue())
@@ -47,6 +51,8 @@ def _grid_classes(
     model: Callable[[list[float]], Output], xs: NDArray[np.float64], ys: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.float64] | None]:
     """Predicted class at every grid point, and the raw score for a binary model."""
+    from micrograd.classify import predicted_class  # late: the training side imports this package
+
     classes = np.zeros((len(ys), len(xs)), dtype=np.int64)
     scores = np.zeros((len(ys), len(xs)))
     binary = True
@@ -73,8 +79,7 @@ def plot_decision_boundary(
 ) -> Path:
     """Colour the plane by the model's predicted class, draw the data on top,
     and (for a one-output model) the ``score = 0`` boundary.  Writes a PNG."""
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
+    resolution = check_int(resolution, "resolution", minimum=2)
     Xa = np.asarray(X, dtype=np.float64)
     y_raw = np.asarray(y)
     if Xa.ndim != 2 or Xa.shape[1] != 2 or y_raw.ndim != 1 or len(Xa) != len(y_raw):
@@ -96,7 +101,7 @@ def plot_decision_boundary(
 
     from matplotlib.colors import ListedColormap
 
-    fig = _new_figure(5.5, 5.0)
+    fig = new_figure(5.5, 5.0)
     ax = fig.add_subplot()
     ax.contourf(
         xs,
@@ -124,7 +129,7 @@ def plot_decision_boundary(
     ax.set_ylabel("x1")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_loss(
@@ -136,7 +141,7 @@ def plot_loss(
     steps = [r["step"] for r in history]
     loss = [r["loss"] for r in history]
     acc = [r["accuracy"] for r in history]
-    fig = _new_figure(8.0, 3.2)
+    fig = new_figure(8.0, 3.2)
     ax_loss, ax_acc = fig.subplots(1, 2)
     # A line through one point draws nothing: mark the points of short runs.
     marker = "o" if len(history) <= 20 else None
@@ -153,4 +158,4 @@ def plot_loss(
     ax_acc.set_ylabel("accuracy (%)")
     ax_acc.set_title(f"{title}: batch accuracy")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_png(fig, path)

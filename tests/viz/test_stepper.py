@@ -1,24 +1,22 @@
-"""The HTML stepper in a real headless browser, and the ``graph`` command."""
+"""The HTML stepper in a real headless browser."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from viz_graphs import sin_times_cos
 
-from micrograd import stepper
-from micrograd.__main__ import main
 from micrograd.engine import Value, topological_order
 from micrograd.examples import build_example, worked_example
-from micrograd.graph import format_number
-from micrograd.stepper import build_stepper_html, write_stepper
-from micrograd.trace import backward_steps
+from micrograd.viz import stepper
+from micrograd.viz.names import format_number
+from micrograd.viz.stepper import build_stepper_html, write_stepper
+from micrograd.viz.steps import backward_steps
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -138,49 +136,6 @@ def test_worked_example_page_shows_the_hand_numbers(browser: Browser, tmp_path: 
     page.close()
 
 
-def test_graph_command_writes_svg_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "g"
-    assert main(["graph", "--example", "worked", "--out", str(out), "--per-step"]) == 0
-    svg = ET.parse(out / "graph.svg").getroot()
-    texts = ["".join(t.itertext()) for t in svg.iter(f"{SVG_NS}text")]
-    for expected in ["data 6", "data 3", "data 2", "grad 12", "grad 2", "y_hat"]:
-        assert expected in texts
-    html = (out / "backward.html").read_text(encoding="utf-8")
-    assert "<svg" in html and '"steps"' in html
-    assert len(list((out / "steps").glob("step_*.svg"))) == 11
-    assert "10 backward steps" in capsys.readouterr().out
-
-
-def test_graph_command_default_folder_via_python_m(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "micrograd", "graph", "--example", "worked"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "graph" / "graph.svg").is_file()
-    assert (tmp_path / "out" / "graph" / "backward.html").is_file()
-
-
-def test_graph_command_without_dot_explains(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    empty = tmp_path / "bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    assert main(["graph", "--out", str(tmp_path / "o")]) == 1
-    assert "apt-get install graphviz" in capsys.readouterr().err
-    assert not (tmp_path / "o" / "graph.svg").exists()
-
-
-def test_unknown_example_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["graph", "--example", "nope"])
-    assert "invalid choice" in capsys.readouterr().err
-
-
 def test_page_escapes_labels() -> None:
     a = Value(1.0, label="</script><b>")
     page = build_stepper_html((a * 2).relu())
@@ -246,3 +201,48 @@ def test_oversized_graph_is_refused_before_it_is_traced(monkeypatch: pytest.Monk
         build_stepper_html("x")  # type: ignore[arg-type]  # the point of the test
     with pytest.raises(ValueError, match="max_nodes must be a positive int"):
         build_stepper_html(root, max_nodes=0)
+
+
+def test_sin_and_cos_page_shows_their_rules(browser: Browser, tmp_path: Path) -> None:
+    x, _, _, out = sin_times_cos(0.5)
+    trace = backward_steps(out)
+    path = write_stepper(out, tmp_path / "trig.html")
+    page, errors = open_page(browser, path)
+    shown_local = {}
+    for step in trace:
+        page.click("#next")
+        shown_local[step.parent_name, step.child_name] = page.inner_text("#local")
+        assert shown(page, "local") == step.local
+    assert shown_local["x", "s"] == "ds/dx = cos(x) = 0.8776"
+    assert shown_local["x", "c"] == "dc/dx = -sin(x) = -0.4794"
+    texts = page.locator("#graph text").all_text_contents()
+    assert "sin" in texts and "cos" in texts
+    out.backward()
+    assert grad_text(page, f"v{topological_order(out).index(x)}") == f"grad {format_number(x.grad)}"
+    assert errors == []
+    page.close()
+
+
+def test_script_and_style_are_the_package_files_inlined() -> None:
+    page = build_stepper_html(worked_example().L)
+    viz = resources.files("micrograd.viz")
+    script = viz.joinpath("stepper.js").read_text(encoding="utf-8")
+    style = viz.joinpath("stepper.css").read_text(encoding="utf-8")
+    assert f"<script>\n{script}</script>" in page
+    assert f"<style>\n{style}</style>" in page
+    assert 'JSON.parse(document.getElementById("trace-data")' in script
+
+
+def test_a_package_file_that_would_end_its_element_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Inlined, a "</script" in the script (or "</style" in the style sheet) would end the element early.
+    for css, js, message in [
+        ("p {}", "var s = '</SCRIPT>';", "stepper.js contains '</script'"),
+        ("/* </Style> */", "var k = 0;", "stepper.css contains '</style'"),
+    ]:
+        (tmp_path / "stepper.css").write_text(css, encoding="utf-8")
+        (tmp_path / "stepper.js").write_text(js, encoding="utf-8")
+        monkeypatch.setattr(stepper, "_ASSETS", tmp_path)
+        with pytest.raises(ValueError, match=re.escape(message)):
+            build_stepper_html(worked_example().L)

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from micrograd.__main__ import build_parser, main
 from micrograd.checkpoint import load
-from micrograd.demo import train_demo
+from micrograd.cli import build_parser, main
+from micrograd.cli.demo import train_demo
 from micrograd.engine import no_grad
 from micrograd.nn import MLP
 
@@ -102,15 +102,15 @@ def test_help_documents_every_flag() -> None:
     ("argv", "message"),
     [
         (["--bogus"], "unrecognized arguments"),
-        (["--steps", "-5"], "must be >= 1"),
+        (["--steps", "-5"], "argument --steps: must be an integer >= 1, got -5"),
         (["--steps", "ten"], "expected an integer"),
         (["--lr", "0"], "> 0"),
-        (["--lr", "nan"], "> 0"),
+        (["--lr", "nan"], "argument --lr: must be finite"),
         (["--noise", "-0.1"], ">= 0"),
         (["--dataset", "mnist"], "invalid choice"),
-        (["--batch-size", "0"], "must be >= 1"),
+        (["--batch-size", "0"], "argument --batch-size: must be an integer >= 1"),
         # numpy's seeding used to fail later with just "expected non-negative integer"
-        (["--seed", "-1"], "argument --seed: must be >= 0"),
+        (["--seed", "-1"], "argument --seed: must be an integer >= 0"),
     ],
 )
 def test_bad_flags_are_argparse_errors(
@@ -209,7 +209,7 @@ def test_digits_demo_compiled_reaches_95_percent_held_out(tmp_path: Path) -> Non
 def test_decision_boundary_rejects_labels_it_cannot_draw(
     X: object, y: object, message: str, tmp_path: Path
 ) -> None:
-    from micrograd.plots import plot_decision_boundary
+    from micrograd.viz.plots import plot_decision_boundary
 
     with pytest.raises(ValueError, match=message):
         plot_decision_boundary(MLP(2, [3, 1], seed=0), X, y, tmp_path / "b.png")  # type: ignore[arg-type]
@@ -221,7 +221,7 @@ def test_loss_plot_shows_short_histories(steps: int, tmp_path: Path) -> None:
     # A one-point line draws nothing: `demo --steps 1` wrote a loss.png with empty axes.
     from matplotlib.image import imread
 
-    from micrograd.plots import plot_loss
+    from micrograd.viz.plots import plot_loss
 
     history = [{"step": k, "loss": 0.9 - 0.1 * k, "accuracy": 0.5} for k in range(steps)]
     pixels = imread(plot_loss(history, tmp_path / "loss.png"))[..., :3]

@@ -4,12 +4,14 @@
   points, max-margin (hinge) loss, Adam; reaches 100% training accuracy.
 * ``--dataset spiral``: ``MLP(2, [16, 16, 3])`` on a 3-class spiral, softmax
   cross-entropy.
+* ``--dataset digits``: the 64-32-16-10 classifier of :mod:`micrograd.digits`
+  (see :mod:`micrograd.cli.demo_digits`).
 
-Writes to ``--out`` (default ``out/demo``): ``decision_boundary.png``,
-``loss.png``, ``model.json`` (a checkpoint that :func:`micrograd.checkpoint.load`
-rebuilds) and ``graph.svg`` (the graph of one sample's loss after backward,
-one box per neuron, drawn before training: the gradients the first step
-follows).
+For moons and spiral, writes to ``--out`` (default ``out/demo``):
+``decision_boundary.png``, ``loss.png``, ``model.json`` (a checkpoint that
+:func:`micrograd.checkpoint.load` rebuilds) and ``graph.svg`` (the graph of
+one sample's loss after backward, one box per neuron, drawn before training:
+the gradients the first step follows).
 """
 
 from __future__ import annotations
@@ -22,11 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from micrograd import checkpoint
+from micrograd.cli import fail
+from micrograd.cli.arguments import DefaultsFormatter, int_at_least, real_at_least
 from micrograd.data import make_moons, spiral
 from micrograd.engine import Value, no_grad
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam, Optimizer
-from micrograd.train import LOSSES, History, fit, predict
+from micrograd.train import LOSSES, History, StepFn, fit, predict
+
+__all__ = ["DEFAULTS", "DemoResult", "add_arguments", "run", "train_demo"]
 
 
 @dataclass(frozen=True)
@@ -46,69 +52,26 @@ DEFAULTS = {
 }
 
 
-def _int_at_least(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _int_at_least(text, 1)
-
-
-def _non_negative_int(text: str) -> int:
-    # numpy's generators take seeds >= 0 only.
-    return _int_at_least(text, 0)
-
-
-def _finite_float(text: str, *, allow_zero: bool) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not (low_ok and value < float("inf")):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    return _finite_float(text, allow_zero=False)
-
-
-def _non_negative_float(text: str) -> float:
-    return _finite_float(text, allow_zero=True)
-
-
-class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Append "(default: X)" only where X is a real value; flags whose default
-    depends on the data set say so in their own help text."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        if action.default is None or isinstance(action.default, bool):
-            return action.help
-        return super()._get_help_string(action)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = _DefaultsFormatter
+    """The demo command's flags."""
+    parser.formatter_class = DefaultsFormatter
+    parser.description = (
+        f"{parser.description}. Writes decision_boundary.png, loss.png, model.json and graph.svg into "
+        "--out (for digits: digits_confusion.png and digits_checkpoint.json)."
+    )
+    positive_int = int_at_least(1)
     parser.add_argument(
         "--dataset",
         choices=[*sorted(DEFAULTS), "digits"],
         default="moons",
         help="data set to learn (digits: a 64-32-16-10 softmax classifier on scikit-learn's bundled "
-        "8x8 digits, best with --compiled; it uses its own schedule and ignores --steps/--lr/--n/"
-        "--noise/--loss/--optimizer/--batch-size)",
+        "8x8 digits, best with --compiled; it uses its own schedule and ignores --steps, --lr, --n, "
+        "--noise, --loss, --optimizer and --batch-size)",
     )
     parser.add_argument(
-        "--steps", type=_positive_int, default=None, help="training steps (default: 100 moons, 200 spiral)"
+        "--steps", type=positive_int, default=None, help="training steps (default: 100 moons, 200 spiral)"
     )
-    parser.add_argument("--lr", type=_positive_float, default=0.03, help="learning rate")
+    parser.add_argument("--lr", type=real_at_least(0, strict=True), default=0.03, help="learning rate")
     parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimizer")
     parser.add_argument(
         "--loss",
@@ -117,28 +80,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="loss (default: hinge for moons, cross_entropy for spiral; bce needs a binary data set)",
     )
     parser.add_argument(
-        "--batch-size", type=_positive_int, default=None, help="samples per step (default: all of them)"
+        "--batch-size", type=positive_int, default=None, help="samples per step (default: all of them)"
     )
     parser.add_argument(
-        "--n", type=_positive_int, default=None, help="number of points (default: 100 moons, 150 spiral)"
+        "--n", type=positive_int, default=None, help="number of points (default: 100 moons, 150 spiral)"
     )
     parser.add_argument(
-        "--noise", type=_non_negative_float, default=None, help="data noise (default: 0.1 moons, 0.2 spiral)"
+        "--noise", type=real_at_least(0), default=None, help="data noise (default: 0.1 moons, 0.2 spiral)"
     )
+    # numpy's generators take seeds >= 0 only.
     parser.add_argument(
-        "--seed", type=_non_negative_int, default=1337, help="seed for the data and the initial weights"
+        "--seed", type=int_at_least(0), default=1337, help="seed for the data and the initial weights"
     )
-    parser.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder")
+    parser.add_argument("--out", type=Path, default=Path("out/demo"), metavar="DIR", help="output folder")
     parser.add_argument(
         "--compiled",
         action="store_true",
-        help="compute loss and gradients with micrograd.compile (numpy; same result, much faster)",
+        help="compute loss and gradients with micrograd.compiled (numpy; same result, much faster)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 @dataclass
 class DemoResult:
+    """A moons or spiral run: the trained model, its data, the step history,
+    the final training accuracy and the files written."""
+
     model: MLP
     X: np.ndarray
     y: np.ndarray
@@ -167,7 +134,7 @@ def _loss_curve_summary(history: History, points: int = 6) -> list[str]:
 
 
 def train_demo(args: argparse.Namespace) -> DemoResult:
-    """Train as the flags say and write the output files."""
+    """Train on moons or spiral as the flags say and write the output files."""
     defaults = DEFAULTS[args.dataset]
     n = args.n if args.n is not None else defaults.n
     noise = args.noise if args.noise is not None else defaults.noise
@@ -190,9 +157,9 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
     # Enough epochs for `steps` steps; max_steps cuts the last one short.
     batch = args.batch_size
     steps_per_epoch = 1 if batch is None else -(-n // min(batch, n))
-    step_fn = None
+    step_fn: StepFn | None = None
     if args.compiled:
-        from micrograd.compile import compiled_step_fn
+        from micrograd.compiled import compiled_step_fn
 
         step_fn = compiled_step_fn(model, loss, 2)
     history = fit(
@@ -217,7 +184,7 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
 
 
 def _write_outputs(result: DemoResult, out: Path, optimizer: Optimizer, title: str) -> None:
-    from micrograd.plots import plot_decision_boundary, plot_loss
+    from micrograd.viz.plots import plot_decision_boundary, plot_loss
 
     files = result.files
     files["model.json"] = checkpoint.save(result.model, out / "model.json", optimizer=optimizer)
@@ -237,7 +204,7 @@ def _write_graph(model: MLP, X: np.ndarray, y: np.ndarray, path: Path, loss: str
     """The loss graph, with its gradients after backward, of the sample whose
     loss is largest.  Each neuron call is drawn as one box (``collapse``): the
     full graph of a 2-16-16-1 MLP has ~400 nodes, too many to read."""
-    from micrograd.graph import GraphvizNotFoundError, save_svg
+    from micrograd.viz.graph import GraphvizNotFoundError, save_svg
 
     loss_fn = LOSSES[loss]
     with no_grad():
@@ -257,27 +224,17 @@ def _write_graph(model: MLP, X: np.ndarray, y: np.ndarray, path: Path, loss: str
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the demo the flags describe and print what it did; returns the exit status."""
     if args.dataset == "digits":
-        from micrograd.digits import run_demo as run_digits
+        from micrograd.cli.demo_digits import run_digits
 
-        try:
-            return run_digits(
-                compiled=args.compiled, seed=args.seed, out=args.out, progress=not args.no_progress
-            )
-        except ImportError as exc:  # the optional scikit-learn, which ships the data
-            print(f"python -m micrograd demo: {exc}", file=sys.stderr)
-            return 1
-        except OSError as exc:
-            print(f"python -m micrograd demo: cannot write the outputs: {exc}", file=sys.stderr)
-            return 1
+        return run_digits(args)
     try:
         result = train_demo(args)
     except ValueError as exc:
-        print(f"python -m micrograd demo: error: {exc}", file=sys.stderr)
-        return 2
+        return fail("demo", f"error: {exc}", 2)
     except OSError as exc:  # e.g. an --out folder that cannot be written
-        print(f"python -m micrograd demo: cannot write the outputs: {exc}", file=sys.stderr)
-        return 1
+        return fail("demo", f"cannot write the outputs: {exc}")
     history = result.history
     print(f"{args.dataset}: {len(history)} steps, loss curve:")
     print("\n".join(_loss_curve_summary(history)))

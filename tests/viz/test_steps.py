@@ -1,112 +1,26 @@
-"""Backward steps, step tables, per-step pictures and explain()."""
+"""Backward steps: the worked example by hand, exactness against backward()
+and PyTorch on random graphs and MLPs, step tables and per-step pictures."""
 
 from __future__ import annotations
 
 import math
 import random
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from viz_graphs import random_graph, sin_times_cos
 
 from micrograd.engine import Value, topological_order
 from micrograd.examples import worked_example
 from micrograd.nn import MLP
-from micrograd.trace import BackwardTrace, backward_steps, explain, local_derivatives, save_step_svgs
+from micrograd.viz.step_pictures import save_step_svgs
+from micrograd.viz.steps import BackwardTrace, backward_steps, local_derivatives
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
-
-# ---------------------------------------------------------------------------
-# Random graphs, built in micrograd and in PyTorch side by side
-# ---------------------------------------------------------------------------
-
-Pair = tuple[Value, torch.Tensor]
-
-
-def _unary(name: str) -> Callable[[Pair], Pair | None]:
-    def make(p: Pair) -> Pair | None:
-        a, ta = p
-        if name == "neg":
-            return -a, -ta
-        if name == "relu":
-            return a.relu(), torch.relu(ta)
-        if name == "tanh":
-            return a.tanh(), torch.tanh(ta)
-        if name == "sigmoid":
-            return a.sigmoid(), torch.sigmoid(ta)
-        if name == "abs":
-            return a.abs(), torch.abs(ta)
-        if name == "exp":
-            return (a.exp(), torch.exp(ta)) if abs(a.data) < 4 else None
-        if name == "log":
-            return (a.log(), torch.log(ta)) if a.data > 0.05 else None
-        if name == "sq":
-            return a**2, ta**2
-        if name == "cube":
-            return a**3, ta**3
-        if name == "sqrt":
-            return (a**0.5, ta**0.5) if a.data > 0.05 else None
-        raise AssertionError(name)
-
-    return make
-
-
-UNARY = ["neg", "relu", "tanh", "sigmoid", "abs", "exp", "log", "sq", "cube", "sqrt"]
-BINARY = ["+", "-", "*", "/", "**", "r-", "r/", "c*"]
-
-
-def _binary(name: str, p: Pair, q: Pair) -> Pair | None:
-    (a, ta), (b, tb) = p, q
-    if name == "+":
-        return a + b, ta + tb
-    if name == "-":
-        return a - b, ta - tb
-    if name == "*":
-        return a * b, ta * tb
-    if name == "/":
-        return (a / b, ta / tb) if abs(b.data) > 0.2 else None
-    if name == "**":
-        return (a**b, ta**tb) if a.data > 0.1 and abs(b.data) < 3 else None
-    if name == "r-":
-        return 1.5 - a, 1.5 - ta
-    if name == "r/":
-        return (2.0 / a, 2.0 / ta) if abs(a.data) > 0.2 else None
-    if name == "c*":
-        return a * 0.7, ta * 0.7
-    raise AssertionError(name)
-
-
-def random_graph(
-    seed: int, n_ops: int = 30, label_prob: float = 0.5
-) -> tuple[Value, torch.Tensor, list[Pair]]:
-    """A random DAG over all engine ops (operands reused, so ``a * a`` and
-    diamonds occur); returns (root, torch root, leaves)."""
-    rng = random.Random(seed)
-    leaves: list[Pair] = []
-    for i in range(4):
-        x = rng.uniform(-2.0, 2.0)
-        leaves.append((Value(x, label=f"x{i}"), torch.tensor(x, dtype=torch.float64, requires_grad=True)))
-    nodes = list(leaves)
-    while len(nodes) < n_ops + len(leaves):
-        if rng.random() < 0.45:
-            made = _unary(rng.choice(UNARY))(rng.choice(nodes[-6:]))
-        else:
-            made = _binary(rng.choice(BINARY), rng.choice(nodes[-6:]), rng.choice(nodes))
-        if made is None or not abs(made[0].data) < 50:
-            continue
-        if rng.random() < label_prob:
-            made[0].label = f"n{len(nodes)}"
-        nodes.append(made)
-    root, troot = nodes[-1]
-    for v, t in nodes[-4:-1]:
-        root, troot = root + v, troot + t
-    root.label = "L"
-    return root, troot, leaves
 
 
 def fold_contributions(trace: BackwardTrace) -> dict[Value, float]:
@@ -226,7 +140,7 @@ def test_x_times_x_gives_two_steps() -> None:
 def test_steps_reproduce_backward_exactly_on_random_graphs(seed: int) -> None:
     root, troot, leaves = random_graph(seed)
     trace = assert_trace_reproduces_backward(root)
-    ops = {n._op for n in trace.order}
+    ops = {str(n._op) for n in trace.order}
     assert len(ops) >= 5
     troot.backward()
     for v, t in leaves:
@@ -238,9 +152,9 @@ def test_steps_reproduce_backward_exactly_on_random_graphs(seed: int) -> None:
 def test_random_graphs_cover_every_op() -> None:
     seen: set[str] = set()
     for seed in range(25):
-        seen |= {n._op for n in topological_order(random_graph(seed)[0])}
+        seen |= {str(n._op) for n in topological_order(random_graph(seed)[0])}  # Ops hash as themselves
     assert {"+", "-", "*", "/", "neg", "**2", "**3", "**0.5", "**", "relu", "tanh", "sigmoid"} <= seen
-    assert {"exp", "log", "abs"} <= seen
+    assert {"exp", "log", "abs", "sin", "cos"} <= seen
 
 
 @pytest.mark.parametrize("fused", [True, False])
@@ -327,121 +241,6 @@ def test_save_step_svgs_writes_one_picture_per_step(tmp_path: Path) -> None:
     assert ex.m2.grad == 0.0
 
 
-# ---------------------------------------------------------------------------
-# explain()
-# ---------------------------------------------------------------------------
-
-
-def test_explain_worked_example_prints_the_hand_derivation() -> None:
-    ex = worked_example()
-    e2 = explain(ex.L, ex.m2)
-    e1 = explain(ex.L, ex.m1)
-    assert str(e2).splitlines() == [
-        "dL/dm2 = dL/dy_hat * dy_hat/dz2 * dz2/dm2",
-        "dL/dm2 = 2 * 1 * 6 = 12",
-    ]
-    assert str(e1).splitlines() == [
-        "dL/dm1 = dL/dy_hat * dy_hat/dz2 * dz2/da1 * da1/dm1",
-        "dL/dm1 = 2 * 1 * 0.5 * 2 = 2",
-    ]
-    assert (e2.value, e1.value) == (12.0, 2.0)
-    assert [f.value for f in e1.paths[0]] == [2.0, 1.0, 0.5, 2.0]
-    ex.L.backward()
-    assert (ex.m2.grad, ex.m1.grad) == (e2.value, e1.value)
-    latex = e1._repr_latex_()
-    assert latex.startswith("$$") and latex.endswith("$$")
-    assert r"\frac{\partial \mathrm{L}}{\partial \mathrm{m1}}" in latex
-    assert r"\mathrm{y\_hat}" in latex and "2 \\cdot 1 \\cdot 0.5 \\cdot 2 = 2" in latex
-
-
-def test_explain_follows_the_labels() -> None:
-    ex = worked_example()
-    # Labelling the square makes it a factor; the total is unchanged.
-    ex.L._prev[1].label = "sq"
-    e = explain(ex.L, ex.m2)
-    assert str(e).splitlines()[0] == "dL/dm2 = dL/dsq * dsq/dy_hat * dy_hat/dz2 * dz2/dm2"
-    assert e.value == 12.0
-    assert str(explain(ex.L, ex.y)).splitlines() == ["dL/dy = dL/dsq * dsq/dy", "dL/dy = 0.5 * (-4) = -2"]
-    ex.L._prev[1].label = ""
-    assert str(explain(ex.L, ex.y)) == "dL/dy = -2"
-    assert str(explain(ex.L, ex.L)) == "dL/dL = 1"
-    other = Value(1.0, label="w")
-    e0 = explain(ex.L, other)
-    assert e0.value == 0.0 and "does not depend on w" in str(e0)
-
-
-def test_explain_sums_over_paths() -> None:
-    a = Value(2.0, label="a")
-    b = a * a
-    b.label = "b"
-    c = b * a + b
-    c.label = "c"
-    e = explain(c, a)
-    assert str(e).splitlines() == ["dc/da = dc/db * db/da + dc/da", "dc/da = 3 * 4 + 4 = 16"]
-    c.backward()
-    assert e.value == a.grad == 16.0
-    neg = Value(-1.5, label="n")
-    prod = neg * Value(-2.0, label="m")
-    out = prod + neg
-    out.label = "o"
-    # Routes through unlabelled nodes are summed into one factor ...
-    assert str(explain(out, neg)) == "do/dn = -1"
-    # ... and a labelled node splits them into separate paths.
-    prod.label = "p"
-    assert str(explain(out, neg)).splitlines() == [
-        "do/dn = do/dp * dp/dn + do/dn",
-        "do/dn = 1 * (-2) + 1 = -1",
-    ]
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_explain_total_equals_grad_on_random_graphs(seed: int) -> None:
-    root, _, leaves = random_graph(seed, label_prob=0.6)
-    root.backward()
-    for v, _ in leaves:
-        e = explain(root, v)
-        assert math.isclose(e.value, v.grad, rel_tol=1e-9, abs_tol=1e-9)
-        per_edge = explain(root, v, max_paths=1)
-        assert math.isclose(per_edge.value, v.grad, rel_tol=1e-9, abs_tol=1e-9)
-        if per_edge.path_count > 1:
-            assert "more than max_paths=1" in str(per_edge)
-            assert per_edge.paths == []
-
-
-def test_explain_with_exponentially_many_paths_stays_fast() -> None:
-    x = Value(1.0, label="x")
-    a = x
-    for i in range(60):
-        # A labelled diamond per level doubles the number of paths: 2**60 in total.
-        b, c = a * 2, a * 3
-        b.label, c.label = f"b{i}", f"c{i}"
-        a = b + c
-        a.label = f"a{i}"
-    start = time.perf_counter()
-    e = explain(a, x)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0
-    assert e.path_count == 2**60
-    assert "2**60" not in str(e) and str(2**60) in str(e).splitlines()[0]
-    assert math.isclose(e.value, 5.0**60, rel_tol=1e-12)
-    a.backward()
-    assert math.isclose(e.value, x.grad, rel_tol=1e-12)
-    lines = str(e).splitlines()
-    assert lines[-1].startswith("da59/dx = ")
-    assert "da59/db0 * db0/dx" in lines[-1] and "da59/dc0 * dc0/dx" in lines[-1]
-    assert lines[-1].endswith(" = 8.67362e+41")
-    assert len(lines) == 1 + 3 * 60
-    assert e._repr_latex_().startswith("$$\\begin{array}")
-
-
-def test_explain_bad_arguments() -> None:
-    x = Value(1.0)
-    with pytest.raises(TypeError, match="two Values"):
-        explain(x, 1.0)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="max_paths"):
-        explain(x, x, max_paths=0)
-
-
 def test_grad_accepts_every_real_number_that_backward_accepts() -> None:
     # backward_steps(root, grad) mirrors root.backward(grad), which takes any
     # real number: numpy scalars and fractions too.
@@ -482,8 +281,42 @@ def test_bad_precision_raises_a_clear_error(precision: object) -> None:
     ex = worked_example()
     trace = backward_steps(ex.L)
     with pytest.raises(ValueError, match="precision must be an int between 1 and 17"):
-        explain(ex.L, ex.m2, precision=precision)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="precision must be an int between 1 and 17"):
         str(trace.table(precision))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="precision must be an int between 1 and 17"):
         trace[0].describe(precision)  # type: ignore[arg-type]
+
+
+def test_sin_and_cos_steps_show_their_rules() -> None:
+    # d sin(x)/dx = cos(x) and d cos(x)/dx = -sin(x), written from the ops' definitions.
+    x, s, c, out = sin_times_cos(0.5)
+    trace = backward_steps(out)
+    by_edge = {(step.parent_name, step.child_name): step for step in trace}
+    sin_step, cos_step = by_edge["x", "s"], by_edge["x", "c"]
+    assert (sin_step.op, sin_step.formula, sin_step.local) == ("sin", "cos(x)", math.cos(0.5))
+    assert (cos_step.op, cos_step.formula, cos_step.local) == ("cos", "-sin(x)", -math.sin(0.5))
+    assert sin_step.upstream == c.data and cos_step.upstream == s.data
+    rows = {row[1]: row for row in trace.table().rows()}
+    assert rows["x <- s"][2:5] == ("sin", "dL/ds = 0.8776", "ds/dx = cos(x) = 0.8776")
+    assert rows["x <- c"][4] == "dc/dx = -sin(x) = -0.4794"
+    assert "ds/dx = cos(x) = 0.8776" in str(trace.table())
+    assert cos_step.describe(4) == (
+        "dL/dc * dc/dx = 0.4794 * (-sin(x) = -0.4794) = -0.2298;  x.grad = 0.7702 + (-0.2298) = 0.5403"
+    )
+    assert_trace_reproduces_backward(out)
+    tx = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    (torch.sin(tx) * torch.cos(tx)).backward()
+    assert tx.grad is not None
+    assert math.isclose(x.grad, tx.grad.item(), rel_tol=1e-15)
+
+
+def test_steps_take_the_locals_that_the_ops_recorded() -> None:
+    # No second copy of any rule: each step's local is the node's _local entry,
+    # its formula comes from the op, and its contribution is upstream * local.
+    root, _, _ = random_graph(3)
+    trace = backward_steps(root, grad=-1.5)
+    for step in trace:
+        assert step.local == step.child._local[step.parent_index]
+        assert step.contribution == step.upstream * step.local
+        assert step.applied == (step.local != 0)
+        assert step.formula, step.op
+    assert local_derivatives(root) == list(root._local)

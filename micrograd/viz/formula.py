@@ -1,0 +1,186 @@
+"""Local derivatives written as formulas, read off the op's own definition.
+
+An :class:`~micrograd.engine.Op` states its local derivatives once, as
+``partials(*xs, out)`` written with ordinary arithmetic and the functions of
+:mod:`micrograd.elementwise`.  Those functions hand any object that is not a
+number, a Value or an array back to its own method (``x.cos()``,
+``x.step()``, ``x.dpow(p)``), so the same ``partials`` also runs on
+*symbols*: a :class:`Formula` is a piece of formula text, and arithmetic on
+formulas writes a bigger one.  For ``z = sin(x)``::
+
+    SIN.partials(Formula("x"), Formula("z"))   ->   (Formula("cos(x)"),)
+
+So the step table's ``dz/dx = cos(x) = 0.5403`` comes from the definition
+that backward() uses, never from a second copy of the rule, and an op a user
+defines gets its formula for free.  Parentheses follow Python's precedence
+(``-`` and ``/`` do not regroup; ``-a**2`` is ``-(a**2)``), so a formula in
+names that are identifiers is also a Python expression of the same value,
+given ``ln``, ``sign`` and the Iverson bracket ``[a > 0]`` (1 where the
+condition holds, else 0).  Constants show ``CONSTANT_DIGITS`` digits.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+
+from micrograd.engine import Op, Value
+from micrograd.viz.names import format_number
+
+__all__ = ["CONSTANT_DIGITS", "Formula", "derivative_formulas", "local_formulas"]
+
+#: significant digits of the constants inside a formula (an exponent such as 0.5)
+CONSTANT_DIGITS = 6
+
+# How tightly each kind of formula binds, loosest first (as in Python: a + b * c**d).
+_SUM, _PRODUCT, _SIGN, _POWER, _ATOM = range(5)
+
+
+class Formula:
+    """Formula text that writes a bigger formula for every operation on it.
+
+    ``Formula("a") * 3 + 1`` is the formula ``a * 3 + 1``.  ``level`` says how
+    tightly the text's outermost operation binds, which decides where a
+    bigger formula must put parentheses around it.
+    """
+
+    __slots__ = ("level", "text")
+
+    def __init__(self, text: str, level: int = _ATOM) -> None:
+        self.text = text
+        self.level = level
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        # A rule that branches on its input (``if a > 0``) has no single formula.
+        raise TypeError("a formula has no truth value")
+
+    def __add__(self, other: Term) -> Formula: return _binary(self, "+", other, _SUM)  # fmt: skip
+
+    def __radd__(self, other: Term) -> Formula: return _binary(other, "+", self, _SUM)  # fmt: skip
+
+    def __sub__(self, other: Term) -> Formula: return _binary(self, "-", other, _SUM)  # fmt: skip
+
+    def __rsub__(self, other: Term) -> Formula: return _binary(other, "-", self, _SUM)  # fmt: skip
+
+    def __mul__(self, other: Term) -> Formula: return _binary(self, "*", other, _PRODUCT)  # fmt: skip
+
+    def __rmul__(self, other: Term) -> Formula: return _binary(other, "*", self, _PRODUCT)  # fmt: skip
+
+    def __truediv__(self, other: Term) -> Formula: return _binary(self, "/", other, _PRODUCT)  # fmt: skip
+
+    def __rtruediv__(self, other: Term) -> Formula: return _binary(other, "/", self, _PRODUCT)  # fmt: skip
+
+    def __pow__(self, other: Term) -> Formula: return _binary(self, "**", other, _POWER)  # fmt: skip
+
+    def __rpow__(self, other: Term) -> Formula: return _binary(other, "**", self, _POWER)  # fmt: skip
+
+    def __pos__(self) -> Formula: return self  # fmt: skip
+
+    def __neg__(self) -> Formula:
+        inner = f"({self.text})" if self.level <= _SIGN else self.text
+        return Formula("-" + inner, _SIGN)
+
+    # The functions of micrograd.elementwise, as they are written in a formula.
+    def __abs__(self) -> Formula: return _call("abs", self)  # fmt: skip
+
+    def exp(self) -> Formula: return _call("exp", self)  # fmt: skip
+
+    def log(self) -> Formula: return _call("ln", self)  # fmt: skip
+
+    def tanh(self) -> Formula: return _call("tanh", self)  # fmt: skip
+
+    def sin(self) -> Formula: return _call("sin", self)  # fmt: skip
+
+    def cos(self) -> Formula: return _call("cos", self)  # fmt: skip
+
+    def sigmoid(self) -> Formula: return _call("sigmoid", self)  # fmt: skip
+
+    def relu(self) -> Formula: return _call("relu", self)  # fmt: skip
+
+    def sign(self) -> Formula: return _call("sign", self)  # fmt: skip
+
+    def step(self) -> Formula:
+        """relu's derivative, 1 where the input is > 0, else 0: the Iverson bracket."""
+        return Formula(f"[{self.text} > 0]")
+
+    def dpow(self, p: Term) -> Formula | float:
+        """d(self**p)/d(self) = p * self**(p - 1), and 0 for the constant p = 0
+        (as :func:`micrograd.elementwise.dpow`)."""
+        if isinstance(p, Formula):
+            return p * self ** (p - 1)
+        n = float(p)  # a constant exponent: n - 1 is worked out, so d(a**3)/da reads 3 * a**2
+        return 0.0 if n == 0 else n * self ** (n - 1)
+
+    def pow_log(self, p: Term) -> Formula:
+        """ln(self), as it enters d(self**p)/dp = self**p * ln(self)."""
+        return _call("ln", self)
+
+
+# What arithmetic on formulas accepts: formulas and real numbers (the constants of a rule).
+Term = Formula | float | numbers.Real
+
+
+def _as_formula(x: object) -> Formula:
+    if isinstance(x, Formula):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        text = format_number(float(x), CONSTANT_DIGITS)
+        return Formula(text, _SIGN if text.startswith("-") else _ATOM)
+    raise TypeError(f"a formula cannot contain a {type(x).__name__!r}")
+
+
+def _binary(left: object, op: str, right: object, level: int) -> Formula:
+    a, b = _as_formula(left), _as_formula(right)
+    if op == "**" and b.text == "1":
+        return a  # x**1 is x: the derivative of x**2 reads 2 * x
+    # The left operand needs parentheses when it binds more loosely; a power's
+    # also when it is a power or a signed term, since (a**b)**c != a**b**c and (-a)**2 != -a**2.
+    wrap_a = a.level < level or (op == "**" and a.level <= _POWER)
+    # The right operand also at equal strength (a - (b - c), a / (b * c)); a
+    # signed one always (a * (-1)); an exponent unless it is a name or a number.
+    wrap_b = b.level <= level or b.level == _SIGN or (op == "**" and b.level < _ATOM)
+    a_text = f"({a.text})" if wrap_a else a.text
+    b_text = f"({b.text})" if wrap_b else b.text
+    text = f"{a_text}**{b_text}" if op == "**" else f"{a_text} {op} {b_text}"
+    return Formula(text, level)
+
+
+def _call(name: str, argument: Formula) -> Formula:
+    return Formula(f"{name}({argument.text})")
+
+
+def derivative_formulas(op: Op, inputs: Sequence[str], out: str) -> tuple[str, ...] | None:
+    """d(out)/d(input_k) for each input, as formula text: ``op.partials``
+    evaluated on the symbols ``inputs`` (and ``out`` for the op's result).
+
+    >>> from micrograd.engine import MUL, TANH
+    >>> derivative_formulas(MUL, ["a", "b"], "c")
+    ('b', 'a')
+    >>> derivative_formulas(TANH, ["x"], "t")
+    ('(1 - t) * (1 + t)',)
+
+    None when the partials cannot run on symbols (a rule that branches on
+    its input's value, or calls ``math`` directly).
+    """
+    try:
+        partials = op.partials(*map(Formula, inputs), Formula(out))
+        texts = tuple(_as_formula(p).text for p in partials)
+    except Exception:  # a user's rule may fail on symbols in any way; it then has no formula
+        return None
+    return texts if len(texts) == len(inputs) else None
+
+
+def local_formulas(node: Value, names: Mapping[Value, str]) -> tuple[str, ...]:
+    """d(node)/d(parent) for each of ``node``'s parents as formula text in
+    the nodes' ``names``; ``""`` for each where no formula can be derived."""
+    op = node._op
+    formulas = None
+    if isinstance(op, Op):
+        formulas = derivative_formulas(op, [names[p] for p in node._prev], names[node])
+    return formulas if formulas is not None else ("",) * len(node._prev)
