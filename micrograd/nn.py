@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 
-from micrograd.engine import LINEAR, Operand, Value, values
+from micrograd.engine import Operand, Value, fused_neuron, values
 from micrograd.validate import check_int, check_real
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Seed", "make_rng"]
@@ -130,7 +130,7 @@ class Neuron(Module):
 
     def _forward(self, xs: list[Value]) -> Value:
         if self.fused:
-            z = LINEAR(self.b, *self.w, *xs)  # xs: checked Values, see _check_inputs
+            z = fused_neuron(self.b, self.w, xs)  # xs: checked Values, see _check_inputs
         else:
             z = self.b
             for wi, xi in zip(self.w, xs):

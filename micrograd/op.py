@@ -10,6 +10,7 @@ defines a new one the same way::
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from micrograd.engine import Operand, Value
 
 __all__ = ["Op"]
+
+_data = operator.attrgetter("data")
 
 
 class Op(str):
@@ -50,13 +53,16 @@ class Op(str):
         return str(self)
 
     def __call__(self, *args: Operand) -> Value:
-        """The op applied to Values or numbers: a new node holding the forward
-        value, its parents and the local derivatives (the partials)."""
+        """The op applied to Values or numbers (a number becomes a constant leaf)."""
         if self.arity is not None and len(args) != self.arity:
             raise TypeError(f"op {self.name!r} takes {self.arity} input(s), got {len(args)}")
         Value = engine.Value
-        parents = tuple([a if type(a) is Value else lift(a, self) for a in args])
-        xs = [p.data for p in parents]
+        return self.apply(tuple([a if type(a) is Value else lift(a, self) for a in args]))
+
+    def apply(self, parents: tuple[Value, ...]) -> Value:
+        """The op applied to Values: a new node holding the forward value, its
+        parents and the local derivatives (the partials at these inputs)."""
+        xs = list(map(_data, parents))
         out = self.forward(*xs)
         if type(out) is not float:
             out = number(out, f"the forward of op {self.name!r}")

@@ -131,6 +131,22 @@ def test_fast_paths_with_a_number_operand_equal_their_op() -> None:
         assert fast._local == tuple(generic._local)
 
 
+def test_fused_neuron_fast_path_equals_linear() -> None:
+    rng = random.Random(1)
+    for n in (1, 2, 5, 16):
+        bias = Value(rng.uniform(-1, 1))
+        ws = [Value(rng.uniform(-1, 1)) for _ in range(n)]
+        xs = [Value(rng.uniform(-3, 3)) for _ in range(n)]
+        fast = engine.fused_neuron(bias, ws, xs)
+        generic = engine.LINEAR(bias, *ws, *xs)
+        assert fast._op is generic._op is engine.LINEAR
+        assert fast._prev == generic._prev
+        assert fast.data == generic.data
+        assert tuple(fast._local) == tuple(generic._local)
+    with detect_anomaly():  # the generic path, which checks
+        assert engine.fused_neuron(bias, ws, xs).data == fast.data
+
+
 def test_generic_path_is_taken_when_a_mode_is_on() -> None:
     # detect_anomaly() turns the fast paths off; results must not change.
     a, b = Value(1.5), Value(-2.0)

@@ -21,7 +21,7 @@ How: :func:`tracing` patches, for its duration only and restored in
 ``finally``, the comparison methods, ``__bool__``, ``__float__``, ``detach``
 and ``__init__`` of :class:`~micrograd.engine.Value` (``__init__`` to collect
 the leaves created inside the function: those are constants), and
-``Op.__call__`` (to record ops under ``no_grad``).  Outside a trace the eager
+``Op.apply`` (to record ops under ``no_grad``).  Outside a trace the eager
 hot path pays nothing for any of this.
 """
 
@@ -90,16 +90,16 @@ def _traced_detach(self: Value) -> Value:
 
 
 def _traced_call(original: Callable[..., Value]) -> Callable[..., Value]:
-    """``Op.__call__`` while tracing: under ``no_grad()`` the op is recorded as
+    """``Op.apply`` while tracing: under ``no_grad()`` the op is recorded as
     usual, then its result is detached, instead of becoming a leaf."""
 
-    def call(op: Op, *args: Any) -> Value:
+    def call(op: Op, parents: tuple[Value, ...]) -> Value:
         if engine._grad_enabled:
-            return original(op, *args)
+            return original(op, parents)
         anomaly = engine._anomaly
         engine._set_modes(True, anomaly)
         try:
-            node = original(op, *args)
+            node = original(op, parents)
         finally:
             engine._set_modes(False, anomaly)
         return _stop_gradient(node)
@@ -118,7 +118,7 @@ def tracing() -> Iterator[list[Value]]:
         raise RuntimeError("tracing cannot be nested")
     created: list[Value] = []
     saved_value = {name: Value.__dict__.get(name) for name in [*_GUARDS, "detach", "__init__"]}
-    saved_call = Op.__dict__["__call__"]
+    saved_call = Op.__dict__["apply"]
     original_init = Value.__init__
 
     def recording_init(self: Value, *args: Any, **kwargs: Any) -> None:
@@ -131,10 +131,10 @@ def tracing() -> Iterator[list[Value]]:
             setattr(Value, name, guard)
         setattr(Value, "detach", _traced_detach)  # noqa: B010  (mypy refuses assigning to a method)
         setattr(Value, "__init__", recording_init)  # noqa: B010
-        setattr(Op, "__call__", _traced_call(saved_call))  # noqa: B010
+        setattr(Op, "apply", _traced_call(saved_call))  # noqa: B010
         yield created
     finally:
-        setattr(Op, "__call__", saved_call)  # noqa: B010
+        setattr(Op, "apply", saved_call)  # noqa: B010
         for name, method in saved_value.items():
             if method is None:
                 if name in Value.__dict__:

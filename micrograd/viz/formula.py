@@ -22,7 +22,7 @@ condition holds, else 0).  Constants show ``CONSTANT_DIGITS`` digits.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from micrograd.engine import Op, Value
 from micrograd.viz.names import format_number
@@ -86,24 +86,17 @@ class Formula:
         inner = f"({self.text})" if self.level <= _SIGN else self.text
         return Formula("-" + inner, _SIGN)
 
-    # The functions of micrograd.elementwise, as they are written in a formula.
+    # The functions of micrograd.elementwise, as they are written in a formula:
+    # any one-argument function ``f`` (exp, tanh, sin, cos, sigmoid, relu, sign,
+    # and whichever an op adds) is ``f(x)``, so a new function needs nothing here.
     def __abs__(self) -> Formula: return _call("abs", self)  # fmt: skip
 
-    def exp(self) -> Formula: return _call("exp", self)  # fmt: skip
+    def __getattr__(self, name: str) -> Callable[[], Formula]:
+        if name.startswith("_"):  # not a function of a formula: copy, pickle and the like ask for these
+            raise AttributeError(name)
+        return lambda: _call(name, self)
 
     def log(self) -> Formula: return _call("ln", self)  # fmt: skip
-
-    def tanh(self) -> Formula: return _call("tanh", self)  # fmt: skip
-
-    def sin(self) -> Formula: return _call("sin", self)  # fmt: skip
-
-    def cos(self) -> Formula: return _call("cos", self)  # fmt: skip
-
-    def sigmoid(self) -> Formula: return _call("sigmoid", self)  # fmt: skip
-
-    def relu(self) -> Formula: return _call("relu", self)  # fmt: skip
-
-    def sign(self) -> Formula: return _call("sign", self)  # fmt: skip
 
     def step(self) -> Formula:
         """relu's derivative, 1 where the input is > 0, else 0: the Iverson bracket."""

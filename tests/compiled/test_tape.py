@@ -15,7 +15,7 @@ from micrograd.engine import Op, Value, no_grad, power_op
 
 # What tracing patches, as it was before any trace.
 ORIGINAL_INIT = Value.__dict__["__init__"]
-ORIGINAL_CALL = Op.__dict__["__call__"]
+ORIGINAL_CALL = Op.__dict__["apply"]
 
 
 def test_trace_records_a_flat_tape():
@@ -96,7 +96,7 @@ def test_data_dependent_control_flow_is_refused(fn):
     assert float(Value(2.5)) == 2.5
     assert Value(3.0).detach()._prev == ()
     assert Value.__dict__["__init__"] is ORIGINAL_INIT  # the constructor, not the recording one
-    assert Op.__dict__["__call__"] is ORIGINAL_CALL
+    assert Op.__dict__["apply"] is ORIGINAL_CALL
 
 
 def test_guard_is_removed_when_fn_raises_anything():
@@ -105,7 +105,7 @@ def test_guard_is_removed_when_fn_raises_anything():
     patched = (engine._node, engine._set_modes, engine._grad_enabled, engine._plain)
 
     def broken(x):
-        with no_grad():  # raising inside a no_grad() block, the Op.__call__ patch's path
+        with no_grad():  # raising inside a no_grad() block, the Op.apply patch's path
             x * 2
             raise KeyError("boom")
 
