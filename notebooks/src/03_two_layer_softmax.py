@@ -179,8 +179,9 @@ print(f"\n{len(pairs)} entries compared; largest difference {worst:.1e}")
 # ## The library's `cross_entropy`
 #
 # In practice you would not spell out the softmax. `micrograd.losses.cross_entropy(logits, target)`
-# takes the raw logits $z^{(2)}$ and a class index and builds the (numerically stable) log-softmax graph
-# for you. On a fresh copy of the network it gives the same loss and the same gradients.
+# takes the raw logits $z^{(2)}$ and a class index and builds $\log \sum_k e^{z_k} - z_c$ for you, with
+# the log-sum-exp as one numerically stable node (its local derivatives are the softmax
+# probabilities). On a fresh copy of the network it gives the same loss and the same gradients.
 
 # %%
 xc = [Value(float(v)) for v in x]
