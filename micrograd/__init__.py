@@ -33,6 +33,8 @@ _WHERE = {
         ],
         "micrograd.engine",
     ),
+    **dict.fromkeys(["grad", "jvp"], "micrograd.calculus"),
+    **dict.fromkeys(["GradcheckError", "gradcheck"], "micrograd.gradcheck"),
     **dict.fromkeys(["MLP", "Layer", "Module", "Neuron"], "micrograd.nn"),
     **dict.fromkeys(
         [

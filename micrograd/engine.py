@@ -21,7 +21,7 @@ numpy arrays (compiled mode, :mod:`micrograd.compiled`).
 
 from __future__ import annotations
 
-import math
+import importlib
 import numbers
 import operator
 from collections.abc import Sequence
@@ -119,7 +119,7 @@ class Value:
         held: list[tuple[Value, float]] = []  # (node, its grad before this pass), where not 0
         order = backward_order(self, held)  # now every grad in the graph is 0
         self.grad = seed
-        check = _check_grads if _anomaly else None
+        check = check_grads if _anomaly else None
         try:
             for node in reversed(order):
                 upstream = node.grad  # dL/d(node), complete: every consumer came earlier
@@ -186,9 +186,7 @@ def _node(data: float, prev: tuple[Value, ...], op: str, local: Sequence[float])
     return v
 
 
-# ---------------------------------------------------------------------------
-# The op table: each operation's forward and its local derivatives, once.
-# ---------------------------------------------------------------------------
+# ---- The op table: each operation's forward and its local derivatives, once. ----
 
 ADD = Op("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), 2)  # d(a+b)/da = 1, d/db = 1
 SUB = Op("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), 2)  # d(a-b)/da = 1, d/db = -1
@@ -252,11 +250,11 @@ def linear(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value) -> 
     """One fused node for ``bias + sum_i weights[i] * inputs[i]`` (the op LINEAR)."""
     if len(weights) != len(inputs):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
-    for i, w in enumerate(weights):
-        if not isinstance(w, Value):
-            raise TypeError(f"linear: weights[{i}] is a {type(w).__name__!r}; weights must be Values")
-    if not isinstance(bias, Value):
-        raise TypeError(f"linear: the bias is a {type(bias).__name__!r}; it must be a Value")
+    for what, v in [("the bias", bias), *((f"weights[{i}]", w) for i, w in enumerate(weights))]:
+        if not isinstance(v, Value):
+            raise TypeError(
+                f"linear: {what} is a {type(v).__name__!r}; the weights and the bias must be Values"
+            )
     return LINEAR(bias, *weights, *inputs)
 
 
@@ -272,9 +270,7 @@ def fused_neuron(bias: Value, weights: Sequence[Value], inputs: Sequence[Value])
     return _node(out, (bias, *weights, *inputs), LINEAR, (1.0, *xs, *ws))
 
 
-# ---------------------------------------------------------------------------
-# Modes (see micrograd.modes), numbers and messages.
-# ---------------------------------------------------------------------------
+# ---- Modes (see micrograd.modes) ----
 
 _grad_enabled = True
 _anomaly = False
@@ -286,14 +282,19 @@ def _set_modes(grad_enabled: bool, anomaly: bool) -> None:
     _grad_enabled, _anomaly, _plain = grad_enabled, anomaly, grad_enabled and not anomaly
 
 
-def _check_grads(node: Value) -> None:
-    for parent in node._prev:
-        if not math.isfinite(parent.grad):
-            raise AnomalyError(
-                f"backward of {str(node._op)!r} produced grad {parent.grad!r} for {describe(parent)}"
-            )
-
-
 # At the end: these modules read the names above.
-from micrograd.coerce import as_float, data_of, describe, lift, values  # noqa: E402
-from micrograd.modes import AnomalyError, detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad  # noqa: E402
+from micrograd.coerce import as_float, data_of, lift, values  # noqa: E402
+from micrograd.modes import (  # noqa: E402
+    AnomalyError,
+    check_grads,
+    detect_anomaly,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+)
+
+
+def __getattr__(name: str) -> Any:  # grad and jvp live in micrograd.calculus, loaded on first use
+    if name not in ("grad", "jvp"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module("micrograd.calculus"), name)

@@ -3,10 +3,22 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-__all__ = ["AnomalyError", "detect_anomaly", "is_anomaly_enabled", "is_grad_enabled", "no_grad"]
+if TYPE_CHECKING:
+    from micrograd.engine import Value
+
+__all__ = [
+    "AnomalyError",
+    "check_grads",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+]
 
 
 class AnomalyError(FloatingPointError):
@@ -55,3 +67,14 @@ def is_anomaly_enabled() -> bool:
     from micrograd import engine
 
     return engine._anomaly
+
+
+def check_grads(node: Value) -> None:
+    """In detect_anomaly() mode, after ``node``'s chain-rule step: every parent's grad is finite."""
+    from micrograd.coerce import describe
+
+    for parent in node._prev:
+        if not math.isfinite(parent.grad):
+            raise AnomalyError(
+                f"backward of {str(node._op)!r} produced grad {parent.grad!r} for {describe(parent)}"
+            )

@@ -124,7 +124,7 @@ def test_ctrl_c_during_backward_changes_no_gradient() -> None:
 
     import micrograd.engine as engine
 
-    original = engine._check_grads
+    original = engine.check_grads
 
     def interrupt(node: Value) -> None:
         nonlocal calls
@@ -132,11 +132,11 @@ def test_ctrl_c_during_backward_changes_no_gradient() -> None:
         if calls == 2:
             raise KeyboardInterrupt
 
-    engine._check_grads = interrupt
+    engine.check_grads = interrupt
     try:
         with detect_anomaly(), pytest.raises(KeyboardInterrupt):
             b.backward()
     finally:
-        engine._check_grads = original
+        engine.check_grads = original
     assert (a.grad, b.grad) == (5.0, 0.0)
     assert all(isinstance(v.grad, float) for v in (a, b, *b._prev))
