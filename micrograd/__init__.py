@@ -53,8 +53,8 @@ _WHERE = {
     **dict.fromkeys(["build_example", "worked_example"], "micrograd.examples"),
     **dict.fromkeys(
         [
-            "backward_steps", "build_stepper_html", "draw_dot", "explain", "render_svg", "save_step_svgs",
-            "save_svg", "write_stepper",
+            "Stepper", "backward_steps", "build_stepper_html", "draw_dot", "explain", "graph_picture",
+            "render_svg", "save_step_svgs", "save_svg", "show_stepper", "write_stepper",
         ],
         "micrograd.viz",
     ),

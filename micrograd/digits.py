@@ -19,6 +19,7 @@ rates; on digits most of a compiled step is Adam's Python loop).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -92,6 +93,7 @@ class DigitsResult:
 def _counting(step: StepFn, sizes: list[int]) -> StepFn:
     """``step``, noting each batch's size (fit's records give the batch's mean loss and accuracy)."""
 
+    @functools.wraps(step)  # keeps step's attributes (accepts_arrays: fit passes numpy batches)
     def counted(X: Sequence[Sequence[float]], y: Sequence[int]) -> tuple[float, float]:
         result = step(X, y)
         sizes.append(len(y))

@@ -46,10 +46,33 @@ def _check_inputs(x: Iterable[Operand], nin: int, who: str) -> list[Value]:
     # Any iterable of numbers is accepted (a list, a tuple, a numpy row such as X[i]).
     if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
         raise TypeError(f"{who} expects a sequence of {nin} numbers, got {type(x).__name__!r}")
-    xs = values(list(x))  # one pass over x, whatever kind of iterable it is
+    items = list(x)  # one pass over x, whatever kind of iterable it is
+    try:
+        xs = values(items)
+    except TypeError:  # diagnosed only on failure: the common call pays nothing
+        if any(_is_row(item) for item in items):
+            raise TypeError(_batch_message(x, len(items), nin, who)) from None
+        raise
     if len(xs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(xs)}")
     return xs
+
+
+def _is_row(item: object) -> bool:
+    # A row of a 2-D input: a list, tuple or 1-D array (0-d arrays are numbers).
+    return isinstance(item, Iterable) and not isinstance(item, (str, bytes)) and getattr(item, "ndim", 1) > 0
+
+
+def _batch_message(x: object, rows: int, nin: int, who: str) -> str:
+    """A 2-D input (many samples at once): say how to run them one by one."""
+    shape = getattr(x, "shape", None)
+    rows_text = f"{rows} row{'s' if rows != 1 else ''}"
+    got = f"an array of shape {tuple(shape)}" if shape is not None else f"a {type(x).__name__} of {rows_text}"
+    return (
+        f"{who} takes one sample per call (a sequence of {nin} numbers), but got {got}: a batch. "
+        "To run a batch, call the model per row: [model(x) for x in X]; "
+        "micrograd.train.predict(model, X) gives the predicted class of every row"
+    )
 
 
 def _activate(z: Value, activation: str | None) -> Value:

@@ -177,6 +177,45 @@ def test_non_sequence_input_is_a_type_error(bad: Any) -> None:
         MLP(3, [2, 1], seed=0)(bad)
 
 
+@pytest.mark.parametrize("module", [Neuron(2, seed=0), Layer(2, 3, seed=0), MLP(2, [3, 1], seed=0)])
+@pytest.mark.parametrize(
+    ("batch", "got"),
+    [
+        (np.zeros((5, 2)), "an array of shape (5, 2)"),
+        (np.zeros((2, 2)), "an array of shape (2, 2)"),  # as many rows as inputs: still a batch
+        (np.zeros((1, 2)), "an array of shape (1, 2)"),
+        ([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], "a list of 3 rows"),
+        ([(0.0, 1.0)], "a list of 1 row"),
+        ([np.zeros(2), np.ones(2)], "a list of 2 rows"),
+    ],
+)
+def test_a_batch_is_refused_with_how_to_run_it_per_row(module: Any, batch: Any, got: str) -> None:
+    # Was "an operand of 'values()' needs a real number ..., got 'ndarray'": nothing about batches.
+    with pytest.raises(TypeError) as exc:
+        module(batch)
+    message = str(exc.value)
+    assert message.startswith(f"{type(module).__name__} takes one sample per call (a sequence of 2 numbers)")
+    assert got in message
+    assert "call the model per row: [model(x) for x in X]" in message
+    assert "micrograd.train.predict(model, X)" in message
+
+
+def test_the_per_row_advice_of_the_batch_error_works() -> None:
+    from micrograd.train import predict
+
+    model, X = MLP(2, [3, 1], seed=0), np.array([[0.5, -1.0], [2.0, 0.25]])
+    outputs = [model(x) for x in X]  # what the message says to do
+    assert [o.data for o in outputs] == [model(list(x)).data for x in X.tolist()]  # type: ignore[union-attr]
+    assert predict(model, X) == [int(o.data > 0) for o in outputs]  # type: ignore[union-attr]
+
+
+def test_a_bad_number_in_a_sample_is_not_called_a_batch() -> None:
+    for bad in (["a", 1.0], [None, 1.0], [np.array(1.0), 1.0]):
+        with pytest.raises(TypeError, match="needs a real number") as exc:
+            MLP(2, [3, 1], seed=0)(bad)  # type: ignore[arg-type]  # the point of the test
+        assert "one sample per call" not in str(exc.value)
+
+
 def test_inputs_may_be_numbers_values_tuples_or_numpy_rows() -> None:
     model = MLP(2, [3, 1], seed=0)
     ref = model([0.5, -1.0])

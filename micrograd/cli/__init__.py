@@ -18,7 +18,10 @@ PROG = "python -m micrograd"
 
 # name -> (module, one-line summary shown in the top-level help)
 COMMANDS = {
-    "demo": ("micrograd.cli.demo", "train a classifier and write plots, a checkpoint and a graph"),
+    "demo": (
+        "micrograd.cli.demo",
+        "train a classifier; write plots, a checkpoint, a graph and a step-through page",
+    ),
     "graph": (
         "micrograd.cli.graph",
         "draw a worked example's graph and a page that steps through backward()",
@@ -31,7 +34,9 @@ EXAMPLES = f"""examples:
   draw one neuron's graph and a page that steps through its backward pass:
     {PROG} graph --example neuron --out out/neuron
 
-run '{PROG} COMMAND --help' for the options of a command."""
+run '{PROG} COMMAND --help' for the options of a command.
+python here is the Python that has micrograd installed: .venv/bin/python after
+make demo (a system python may lack micrograd's dependencies)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from micrograd.validate import check_int, check_real
 
-__all__ = ["DefaultsFormatter", "int_at_least", "real_at_least"]
+__all__ = ["DefaultsFormatter", "int_at_least", "output_folder", "real_at_least"]
 
 T = TypeVar("T", int, float)
 
@@ -51,9 +52,22 @@ def real_at_least(minimum: float, *, strict: bool = False) -> Callable[[str], fl
     return _flag_type(float, "a number", check_real, minimum=minimum, strict_minimum=strict)
 
 
-class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+def output_folder(text: str) -> Path:
+    """A flag type: a folder to write into (created later if missing), refused
+    if it names an existing file: the outputs go into the folder, never over a file."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a file, not a folder. The outputs are written into the folder --out names "
+            f"(created if missing): pass a folder, e.g. --out {path.parent} (the one this file is in)"
+        )
+    return path
+
+
+class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Append "(default: X)" only where X is a real value; flags whose default
-    depends on something else (``None``) say so in their own help text."""
+    depends on something else (``None``) say so in their own help text.  The
+    description and epilog keep their line breaks (their examples are laid out)."""
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         if action.default is None or isinstance(action.default, bool):

@@ -9,15 +9,16 @@
 
 For moons and spiral, writes to ``--out`` (default ``out/demo``):
 ``decision_boundary.png``, ``loss.png``, ``model.json`` (a checkpoint that
-:func:`micrograd.checkpoint.load` rebuilds) and ``graph.svg`` (the graph of
-one sample's loss after backward, one box per neuron, drawn before training:
-the gradients the first step follows).
+:func:`micrograd.checkpoint.load` rebuilds), ``graph.svg`` (one sample's loss
+through a small model of the same kind, every node drawn, after backward) and
+``backward.html`` (the worked example, one chain-rule step at a time); see
+:mod:`micrograd.cli.demo_graph`.  It ends by printing what to try next.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +26,10 @@ import numpy as np
 
 from micrograd import checkpoint
 from micrograd.cli import fail
-from micrograd.cli.arguments import DefaultsFormatter, int_at_least, real_at_least
+from micrograd.cli.arguments import DefaultsFormatter, int_at_least, output_folder, real_at_least
+from micrograd.cli.demo_graph import write_graph, write_worked_stepper
+from micrograd.cli.next_steps import next_steps
 from micrograd.data import make_moons, spiral
-from micrograd.engine import Value, no_grad
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam, Optimizer
 from micrograd.train import LOSSES, History, StepFn, fit, predict
@@ -50,29 +52,54 @@ DEFAULTS = {
     "moons": Defaults(n=100, noise=0.1, steps=100, loss="hinge", classes=2),
     "spiral": Defaults(n=150, noise=0.2, steps=200, loss="cross_entropy", classes=3),
 }
+LR = 0.03
+OPTIMIZER = "adam"
+# Flags that only moons and spiral read.  Their defaults are None, so that a
+# flag given with --dataset digits can be named in a warning (see demo_digits).
+MOONS_AND_SPIRAL_ONLY = ("--steps", "--lr", "--n", "--noise", "--loss", "--optimizer", "--batch-size")
+
+WHAT_THE_FILES_ARE = {
+    "model.json": "the trained model (micrograd.checkpoint.load reads it)",
+    "decision_boundary.png": "the class predicted over the plane",
+    "loss.png": "loss and accuracy per step",
+    "graph.svg": "one sample through a small MLP after backward(): each weight's grad",
+    "backward.html": "the worked example, one chain-rule step at a time",
+}
+
+EXAMPLES = """examples:
+  the default run (two moons, hinge loss, Adam):
+    python -m micrograd demo
+  the 64-32-16-10 digits classifier, with the fast compiled gradients:
+    python -m micrograd demo --dataset digits --compiled"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo command's flags."""
     parser.formatter_class = DefaultsFormatter
-    parser.description = (
-        f"{parser.description}. Writes decision_boundary.png, loss.png, model.json and graph.svg into "
-        "--out (for digits: digits_confusion.png and digits_checkpoint.json)."
+    parser.description = textwrap.fill(
+        f"{parser.description}. Writes decision_boundary.png, loss.png, model.json, graph.svg and "
+        "backward.html into --out (for digits: digits_confusion.png and digits_checkpoint.json).",
+        width=78,
     )
+    parser.epilog = EXAMPLES
     positive_int = int_at_least(1)
     parser.add_argument(
         "--dataset",
         choices=[*sorted(DEFAULTS), "digits"],
         default="moons",
         help="data set to learn (digits: a 64-32-16-10 softmax classifier on scikit-learn's bundled "
-        "8x8 digits, best with --compiled; it uses its own schedule and ignores --steps, --lr, --n, "
-        "--noise, --loss, --optimizer and --batch-size)",
+        f"8x8 digits, best with --compiled; it uses its own schedule and ignores "
+        f"{', '.join(MOONS_AND_SPIRAL_ONLY[:-1])} and {MOONS_AND_SPIRAL_ONLY[-1]})",
     )
     parser.add_argument(
         "--steps", type=positive_int, default=None, help="training steps (default: 100 moons, 200 spiral)"
     )
-    parser.add_argument("--lr", type=real_at_least(0, strict=True), default=0.03, help="learning rate")
-    parser.add_argument("--optimizer", choices=["adam", "sgd"], default="adam", help="optimizer")
+    parser.add_argument(
+        "--lr", type=real_at_least(0, strict=True), default=None, help=f"learning rate (default: {LR})"
+    )
+    parser.add_argument(
+        "--optimizer", choices=["adam", "sgd"], default=None, help=f"optimizer (default: {OPTIMIZER})"
+    )
     parser.add_argument(
         "--loss",
         choices=sorted(LOSSES),
@@ -92,7 +119,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int_at_least(0), default=1337, help="seed for the data and the initial weights"
     )
-    parser.add_argument("--out", type=Path, default=Path("out/demo"), metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--out", type=output_folder, default=Path("out/demo"), metavar="DIR", help="output folder"
+    )
     parser.add_argument(
         "--compiled",
         action="store_true",
@@ -114,8 +143,9 @@ class DemoResult:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def _make_optimizer(name: str, model: MLP, lr: float) -> Optimizer:
-    if name == "sgd":
+def _make_optimizer(name: str | None, model: MLP, lr: float | None) -> Optimizer:
+    lr = LR if lr is None else lr
+    if (name or OPTIMIZER) == "sgd":
         return SGD(model.parameters(), lr=lr, momentum=0.9)
     return Adam(model.parameters(), lr=lr)
 
@@ -150,9 +180,6 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
     if outputs == 1 and classes != 2:
         raise ValueError(f"--loss {loss} is for two classes; {args.dataset} has {classes}")
     model = MLP(2, [16, 16, outputs], seed=args.seed)
-    # Drawn before training: once trained, every moons point's hinge loss is
-    # typically 0, and so would be every gradient in the picture.
-    graph = _write_graph(model, X, y, args.out / "graph.svg", loss)
     optimizer = _make_optimizer(args.optimizer, model, args.lr)
     # Enough epochs for `steps` steps; max_steps cuts the last one short.
     batch = args.batch_size
@@ -178,8 +205,12 @@ def train_demo(args: argparse.Namespace) -> DemoResult:
     accuracy = float(np.mean(np.asarray(predict(model, X)) == y))
     result = DemoResult(model, X, y, history, accuracy)
     _write_outputs(result, args.out, optimizer, f"{args.dataset}, {loss}")
+    graph = write_graph(X.tolist(), y.tolist(), loss, outputs, args.seed, args.out / "graph.svg")
     if graph is not None:
         result.files["graph.svg"] = graph
+    page = write_worked_stepper(args.out / "backward.html")
+    if page is not None:
+        result.files["backward.html"] = page
     return result
 
 
@@ -200,29 +231,6 @@ def _write_outputs(result: DemoResult, out: Path, optimizer: Optimizer, title: s
         files["loss.png"] = plot_loss(result.history, out / "loss.png", title=title)
 
 
-def _write_graph(model: MLP, X: np.ndarray, y: np.ndarray, path: Path, loss: str) -> Path | None:
-    """The loss graph, with its gradients after backward, of the sample whose
-    loss is largest.  Each neuron call is drawn as one box (``collapse``): the
-    full graph of a 2-16-16-1 MLP has ~400 nodes, too many to read."""
-    from micrograd.viz.graph import GraphvizNotFoundError, save_svg
-
-    loss_fn = LOSSES[loss]
-    with no_grad():
-        losses = [loss_fn([model(row)], [label]).data for row, label in zip(X.tolist(), y.tolist())]
-    i = int(np.argmax(losses))
-    x, label = X[i].tolist(), int(y[i])
-    root: Value = loss_fn([model([Value(x[0], "x0"), Value(x[1], "x1")])], [label])
-    root.label = "loss"
-    root.backward()
-    try:
-        return save_svg(root, path, collapse=model)
-    except GraphvizNotFoundError as exc:
-        print(f"graph.svg skipped: {exc}", file=sys.stderr)
-        return None
-    finally:
-        model.zero_grad()  # backward filled the parameters' grads; training starts clean
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the demo the flags describe and print what it did; returns the exit status."""
     if args.dataset == "digits":
@@ -241,6 +249,8 @@ def run(args: argparse.Namespace) -> int:
     if history.interrupted:
         print("(interrupted by Ctrl-C: results are for the steps completed)")
     print(f"final training accuracy {result.accuracy:.0%} ({len(result.y)} points)")
-    for path in result.files.values():
-        print(f"wrote {path}")
+    width = max(len(str(path)) for path in result.files.values())
+    for name, path in result.files.items():
+        print(f"wrote {path!s:<{width}}  {WHAT_THE_FILES_ARE.get(name, '')}".rstrip())
+    print("\n".join(next_steps(result.files.get("backward.html"))))
     return 0

@@ -11,12 +11,22 @@ minutes, which the compiled run's summary estimates.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from micrograd.cli import fail
-from micrograd.digits import DigitsResult, eager_samples_per_second, plot_confusion, train_digits
+from micrograd.cli import PROG, fail
+from micrograd.cli.next_steps import next_steps
+from micrograd.digits import (
+    HIDDEN,
+    N_CLASSES,
+    N_FEATURES,
+    DigitsResult,
+    eager_samples_per_second,
+    plot_confusion,
+    train_digits,
+)
 
-__all__ = ["DIGITS_EPOCHS", "run_demo", "run_digits", "write_digits_outputs"]
+__all__ = ["DIGITS_EPOCHS", "ignored_flags", "run_demo", "run_digits", "write_digits_outputs"]
 
 DIGITS_EPOCHS = 60
 
@@ -85,10 +95,34 @@ def run_demo(
     print("\n".join(_summary(result, eager_rate)))
     for path in files.values():
         print(f"wrote {path}")
+    print("\n".join(next_steps(None)))
     return 0
+
+
+def ignored_flags(args: argparse.Namespace) -> list[str]:
+    """The moons/spiral flags given on the command line (``--noise 0.3``, ...),
+    which the digits run does not read.  Those flags default to None, so any
+    other value was given."""
+    from micrograd.cli.demo import MOONS_AND_SPIRAL_ONLY
+
+    given = []
+    for flag in MOONS_AND_SPIRAL_ONLY:
+        value = getattr(args, flag.removeprefix("--").replace("-", "_"), None)
+        if value is not None:
+            given.append(f"{flag} {value}")
+    return given
 
 
 def run_digits(args: argparse.Namespace) -> int:
     """The demo command with ``--dataset digits``: :func:`run_demo` with the
-    flags that apply (``--compiled``, ``--seed``, ``--out``, ``--no-progress``)."""
+    flags that apply (``--compiled``, ``--seed``, ``--out``, ``--no-progress``);
+    a warning on stderr names the flags given that it ignores."""
+    ignored = ignored_flags(args)
+    if ignored:
+        print(
+            f"{PROG} demo: warning: --dataset digits ignores {', '.join(ignored)}: it has its own data, "
+            f"model ({'-'.join(map(str, (N_FEATURES, *HIDDEN, N_CLASSES)))}) and schedule "
+            f"({DIGITS_EPOCHS} epochs); it reads only --compiled, --seed, --out and --no-progress",
+            file=sys.stderr,
+        )
     return run_demo(compiled=args.compiled, seed=args.seed, out=args.out, progress=not args.no_progress)

@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 
 from micrograd.cli import fail
+from micrograd.cli.arguments import output_folder
 from micrograd.examples import DESCRIPTIONS, EXAMPLES, build_example
 
 __all__ = ["add_arguments", "run"]
@@ -39,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        type=output_folder,
         default=Path("out/graph"),
         metavar="DIR",
         help="output folder (default: out/graph)",

@@ -9,7 +9,8 @@ words, a page that steps through backward(), and training plots.
 ``explain``             ``explain(root, wrt)``: dL/dw as a sum over paths, as text or LaTeX
 ``stepper``             ``write_stepper(root, path)``: a self-contained HTML page
 ``plots``               ``plot_loss``, ``plot_decision_boundary`` (PNG, matplotlib)
-``jupyter``             Values display as their graph in Jupyter
+``jupyter``             Values and graphs display as SVG and PNG in Jupyter; ``graph_picture(...)``
+``inline``              ``show_stepper(root)``: the stepper inside a notebook
 ======================  ==============================================================
 
 Importing this package imports graphviz (not numpy or matplotlib: the plots
@@ -24,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from micrograd.viz.explain import Explanation, Factor, explain
 from micrograd.viz.graph import GraphvizNotFoundError, draw_dot, render_svg, save_svg
-from micrograd.viz.jupyter import register_ipython_display, value_svg
+from micrograd.viz.inline import Stepper, show_stepper
+from micrograd.viz.jupyter import graph_picture, register_ipython_display, value_svg
 from micrograd.viz.names import format_number, node_names
 from micrograd.viz.step_pictures import save_step_svgs
 from micrograd.viz.stepper import build_stepper_html, write_stepper
@@ -38,6 +40,7 @@ __all__ = ["BackwardTrace", "Explanation", "Factor", "GraphvizNotFoundError", "S
 __all__ += ["backward_steps", "build_stepper_html", "draw_dot", "explain", "format_number"]
 __all__ += ["local_derivatives", "node_names", "plot_decision_boundary", "plot_loss", "render_svg"]
 __all__ += ["save_step_svgs", "save_svg", "value_svg", "write_stepper"]
+__all__ += ["Stepper", "graph_picture", "show_stepper"]
 
 _PLOTS = ("plot_decision_boundary", "plot_loss")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from micrograd.engine import ADD, LINEAR, MUL, Value
 
-__all__ = ["collapse_neurons", "find_neurons"]
+__all__ = ["collapse_neurons", "find_neurons", "ways_to_shrink"]
 
 # Per neuron output node: its box title and the input nodes that feed the box.
 NeuronBoxes = dict[Value, tuple[str, list[Value]]]
@@ -39,11 +39,23 @@ def find_neurons(obj: object) -> list[Any]:
     )
 
 
+def ways_to_shrink(order: list[Value], collapsed: bool) -> list[str]:
+    """What would make a drawing of the graph ``order`` smaller, for the
+    message of a graph too large to draw: collapsing its neurons (unless they
+    are), fusing each neuron's weighted sum (unless it is)."""
+    ways = [] if collapsed else ["pass collapse=model to draw each neuron as one box"]
+    if not any(node._op is LINEAR for node in order):
+        ways.append("build the model with fused=True (each neuron's weighted sum one 'linear' node)")
+    return ways
+
+
 def collapse_neurons(order: list[Value], neurons: list[Any]) -> tuple[set[Value], NeuronBoxes]:
     """Find every call of each neuron in the graph whose nodes are ``order``.
     Returns the nodes to hide and, per neuron output node, its box title and
     input nodes.  Inner nodes that something outside the call also uses stay
     visible (the call is then drawn node by node)."""
+    if not neurons:
+        return set(), {}
     consumers: dict[Value, list[Value]] = {}
     for node in order:
         for p in node._prev:

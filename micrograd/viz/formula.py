@@ -16,7 +16,15 @@ defines gets its formula for free.  Parentheses follow Python's precedence
 (``-`` and ``/`` do not regroup; ``-a**2`` is ``-(a**2)``), so a formula in
 names that are identifiers is also a Python expression of the same value,
 given ``ln``, ``sign`` and the Iverson bracket ``[a > 0]`` (1 where the
-condition holds, else 0).  Constants show ``CONSTANT_DIGITS`` digits.
+condition holds, else 0).  Constants show ``CONSTANT_DIGITS`` digits.  A
+node name that is itself an expression (``y_hat-y``) stays one symbol: it is
+parenthesised inside a bigger formula (``2 * (y_hat-y)``).
+
+The pictures read two more things off an op by running it:
+:func:`expression`, its ``forward`` on symbols, names a node by what it
+computes (``m1*x``, see :mod:`micrograd.viz.names`), and
+:func:`operands_are_ordered`, its ``forward`` on probe numbers, says whether
+a drawing must mark which operand is ``a`` and which ``b``.
 """
 
 from __future__ import annotations
@@ -25,15 +33,18 @@ import numbers
 from collections.abc import Callable, Mapping, Sequence
 
 from micrograd.engine import Op, Value
-from micrograd.viz.names import format_number
+from micrograd.viz.names import format_number, is_atomic
 
-__all__ = ["CONSTANT_DIGITS", "Formula", "derivative_formulas", "local_formulas"]
+__all__ = ["CONSTANT_DIGITS", "Formula", "derivative_formulas", "expression", "local_formulas"]
+__all__ += ["operands_are_ordered", "symbol"]
 
 #: significant digits of the constants inside a formula (an exponent such as 0.5)
 CONSTANT_DIGITS = 6
 
 # How tightly each kind of formula binds, loosest first (as in Python: a + b * c**d).
-_SUM, _PRODUCT, _SIGN, _POWER, _ATOM = range(5)
+# _TEXT is a name of unknown structure (a label such as "x1*w1", or "v6-v0"):
+# parenthesised in any bigger formula.
+_TEXT, _SUM, _PRODUCT, _SIGN, _POWER, _ATOM = range(-1, 5)
 
 
 class Formula:
@@ -41,14 +52,16 @@ class Formula:
 
     ``Formula("a") * 3 + 1`` is the formula ``a * 3 + 1``.  ``level`` says how
     tightly the text's outermost operation binds, which decides where a
-    bigger formula must put parentheses around it.
+    bigger formula must put parentheses around it.  A ``compact`` formula
+    writes its operators without spaces (``a*3+1``), as node names are.
     """
 
-    __slots__ = ("level", "text")
+    __slots__ = ("compact", "level", "text")
 
-    def __init__(self, text: str, level: int = _ATOM) -> None:
+    def __init__(self, text: str, level: int = _ATOM, compact: bool = False) -> None:
         self.text = text
         self.level = level
+        self.compact = compact
 
     def __repr__(self) -> str:
         return f"Formula({self.text!r})"
@@ -84,7 +97,7 @@ class Formula:
 
     def __neg__(self) -> Formula:
         inner = f"({self.text})" if self.level <= _SIGN else self.text
-        return Formula("-" + inner, _SIGN)
+        return Formula("-" + inner, _SIGN, self.compact)
 
     # The functions of micrograd.elementwise, as they are written in a formula:
     # any one-argument function ``f`` (exp, tanh, sin, cos, sigmoid, relu, sign,
@@ -100,7 +113,7 @@ class Formula:
 
     def step(self) -> Formula:
         """relu's derivative, 1 where the input is > 0, else 0: the Iverson bracket."""
-        return Formula(f"[{self.text} > 0]")
+        return Formula(f"[{self.text} > 0]", _ATOM, self.compact)
 
     def dpow(self, p: Term) -> Formula | float:
         """d(self**p)/d(self) = p * self**(p - 1), and 0 for the constant p = 0
@@ -140,12 +153,52 @@ def _binary(left: object, op: str, right: object, level: int) -> Formula:
     wrap_b = b.level <= level or b.level == _SIGN or (op == "**" and b.level < _ATOM)
     a_text = f"({a.text})" if wrap_a else a.text
     b_text = f"({b.text})" if wrap_b else b.text
-    text = f"{a_text}**{b_text}" if op == "**" else f"{a_text} {op} {b_text}"
-    return Formula(text, level)
+    compact = a.compact or b.compact
+    space = "" if compact or op == "**" else " "
+    return Formula(f"{a_text}{space}{op}{space}{b_text}", level, compact)
 
 
 def _call(name: str, argument: Formula) -> Formula:
-    return Formula(f"{name}({argument.text})")
+    return Formula(f"{name}({argument.text})", _ATOM, argument.compact)
+
+
+def symbol(name: str, compact: bool = False) -> Formula:
+    """A node's name as a formula: one symbol, parenthesised inside a bigger
+    formula unless :func:`~micrograd.viz.names.is_atomic` says it needs none
+    (``2 * (y_hat-y)``, but ``2 * relu(z)``)."""
+    return Formula(name, _ATOM if is_atomic(name) else _TEXT, compact)
+
+
+def expression(op: object, operands: Sequence[str]) -> str | None:
+    """What ``op`` computes from the named operands, as compact formula text:
+    ``op.forward`` run on symbols (MUL on ``m1``, ``x`` gives ``m1*x``; RELU
+    on ``z2`` gives ``relu(z2)``; ``**2`` on ``y_hat-y`` gives
+    ``(y_hat-y)**2``).  None when ``op`` is no Op or its forward cannot run
+    on symbols (it branches on its input, or calls ``math`` directly)."""
+    if not isinstance(op, Op):
+        return None
+    try:
+        out = op.forward(*(symbol(name, compact=True) for name in operands))
+    except Exception:  # a user's forward may fail on symbols in any way; the node is then numbered
+        return None
+    return out.text if isinstance(out, Formula) else None
+
+
+# Two pairs of inputs that tell a - b, a / b and a ** b from their swaps.
+_PROBES = ((2.0, 3.0), (0.75, -1.5))
+
+
+def operands_are_ordered(op: object) -> bool:
+    """Whether ``op`` takes two inputs and its result changes when they swap
+    (``a - b``, ``a / b``, ``a ** b``), so that a picture must say which is
+    which.  Found by running ``op.forward`` on probe inputs, so an op that a
+    user defines is drawn right too; an op that fails on a probe counts as ordered."""
+    if not isinstance(op, Op) or op.arity != 2:
+        return False
+    try:
+        return any(op.forward(a, b) != op.forward(b, a) for a, b in _PROBES)
+    except Exception:  # e.g. a negative base for **: when in doubt, name the operands
+        return True
 
 
 def derivative_formulas(op: Op, inputs: Sequence[str], out: str) -> tuple[str, ...] | None:
@@ -162,7 +215,7 @@ def derivative_formulas(op: Op, inputs: Sequence[str], out: str) -> tuple[str, .
     its input's value, or calls ``math`` directly).
     """
     try:
-        partials = op.partials(*map(Formula, inputs), Formula(out))
+        partials = op.partials(*map(symbol, inputs), symbol(out))
         texts = tuple(_as_formula(p).text for p in partials)
     except Exception:  # a user's rule may fail on symbols in any way; it then has no formula
         return None

@@ -1,14 +1,16 @@
 """Draw a computation graph with Graphviz.
 
-Every :class:`~micrograd.engine.Value` becomes a record box
-``label | data | grad``; every operation becomes a small oval named after its
+Every :class:`~micrograd.engine.Value` becomes a box of three stacked fields
+``name / data / grad``; every operation becomes a small oval named after its
 :class:`~micrograd.engine.Op` (``+``, ``*``, ``**2``, ``relu``, ``linear``,
 ...) with an arrow from each operand into it and one arrow from it to its
 result.  So an arrow ``a -> (*) -> c`` reads "c = a * ...", and backward()
 sends gradients against the arrows.
 
 Node ids come from the topological order (``v0``, ``v1``, ...), never from
-``id()``, so drawing the same expression twice gives byte-identical DOT.
+``id()``, so drawing the same expression twice gives byte-identical DOT.  A box
+shows the node's name as the step table, ``explain`` and the stepper do
+(:func:`~micrograd.viz.names.node_names`).  SVG shrinks to fit its window.
 
 The operands of an op whose result changes when they swap (``-``, ``/``,
 ``**``; found by running the op, see :func:`operands_are_ordered`) are
@@ -23,16 +25,18 @@ more than ``max_nodes`` boxes raise ``ValueError`` instead of keeping
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import graphviz
 
-from micrograd.engine import LINEAR, Op, Value, topological_order
+from micrograd.engine import LINEAR, Value, topological_order
 from micrograd.fileio import atomic_write
 from micrograd.viz.checks import check_positive, check_precision
-from micrograd.viz.collapse import collapse_neurons, find_neurons
+from micrograd.viz.collapse import collapse_neurons, find_neurons, ways_to_shrink
+from micrograd.viz.formula import operands_are_ordered
 from micrograd.viz.names import format_number, node_names
 
 __all__ = ["DEFAULT_MAX_NODES", "INSTALL_HINT", "GraphvizNotFoundError", "Highlight", "check_size"]
@@ -48,6 +52,10 @@ INSTALL_HINT = (
     "`conda install graphviz`, then check with `dot -V`."
 )
 _RED = {"color": "#d62728", "penwidth": "2.5"}
+_RECORD = "\\{}|<>"  # the characters that structure a record label
+# Ranks close together and stacked fields make boxes narrow: the worked example is
+# about 950 pt wide, not 1850 pt with the fields side by side, so it fits a laptop screen.
+_LAYOUT = {"ranksep": "0.3", "nodesep": "0.15"}
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -84,28 +92,11 @@ def edge_id(parent: int, child: int, k: int) -> str:
     return f"e{parent}_{child}_{k}"
 
 
-# Two pairs of inputs that tell a - b, a / b and a ** b from their swaps.
-_PROBES = ((2.0, 3.0), (0.75, -1.5))
-
-
-def operands_are_ordered(op: object) -> bool:
-    """Whether ``op`` takes two inputs and its result changes when they swap
-    (``a - b``, ``a / b``, ``a ** b``), so that a picture must say which is
-    which.  Found by running ``op.forward`` on probe inputs, so an op that a
-    user defines is drawn right too; an op that fails on a probe counts as ordered."""
-    if not isinstance(op, Op) or op.arity != 2:
-        return False
-    try:
-        return any(op.forward(a, b) != op.forward(b, a) for a, b in _PROBES)
-    except Exception:  # e.g. a negative base for **: when in doubt, name the operands
-        return True
-
-
-def _record_text(text: str) -> str:
-    # Characters that structure a record label must be escaped to be shown,
-    # and Graphviz decodes HTML entities ("&amp;" would show as "&").
+def _plain_text(text: str, specials: str = "\\") -> str:
+    # Graphviz decodes HTML entities ("&amp;" would show as "&") and escapes such as "\\n";
+    # in a record label the characters that structure it must be escaped too.
     text = text.replace("&", "&amp;")
-    for ch in "\\{}|<>":
+    for ch in specials:
         text = text.replace(ch, "\\" + ch)
     return text
 
@@ -133,9 +124,10 @@ def draw_dot(
     precision: int = 4,
     max_nodes: int = DEFAULT_MAX_NODES,
     expand_linear: bool = False,
-    show_names: bool = False,
+    show_names: bool = True,
     grads: Mapping[Value, float] | None = None,
     collapse: object = None,
+    caption: str = "",
 ) -> Any:
     """The graph of everything ``root`` depends on, as a ``graphviz.Digraph``.
 
@@ -144,31 +136,28 @@ def draw_dot(
         format: output format used by ``.render()`` / ``.pipe()`` (``svg``, ``png``...).
         rankdir: ``LR`` (inputs on the left) or ``TB``, ``RL``, ``BT``.
         show_grad: include each node's ``grad`` in its box.
-        highlight: a backward step (see :func:`micrograd.viz.backward_steps`):
-            its edge and both end nodes are drawn in red, and the grads shown
-            are those right after that step instead of the nodes' ``.grad``.
+        highlight: a backward step (see :func:`micrograd.viz.backward_steps`): its edge and
+            both end nodes in red, and the grads right after that step instead of ``.grad``.
         precision: significant digits of data and grad.
         max_nodes: refuse (``ValueError``) graphs with more Value nodes than
             this, because ``dot`` takes minutes on thousands of nodes.
-        expand_linear: draw each fused ``linear`` node (``b + sum_i w_i x_i``)
-            as the elementary ``*`` and ``+`` it stands for; each product box
-            shows ``w_i * x_i`` and the grad it would get (the same as the sum's,
-            since d(sum)/d(term) = 1).
-        show_names: give unlabelled nodes their generated name (``v3``) so
-            they can be matched with a step table.
+        expand_linear: draw each fused ``linear`` node (``b + sum_i w_i x_i``) as its
+            elementary ``*`` and ``+``; a product box shows ``w_i * x_i`` and the grad
+            it would get (the sum's, since d(sum)/d(term) = 1).
+        show_names: title unlabelled nodes with their generated names (``y_hat-y``,
+            ``v3``), as the step table and ``explain`` do; False shows labels only.
         grads: show these gradients (node -> grad; missing nodes show 0)
             instead of ``.grad``; ``highlight`` takes precedence.
-        collapse: a Neuron, Layer or MLP (or a list of them): every call of
-            each of its neurons is drawn as one box ``act(b + w.x)`` fed by
-            the neuron's inputs; its weights, bias and inner ``*``/``+``/
-            ``linear`` nodes are hidden (unless something else uses them).
-            The node limit counts the nodes left visible.
+        collapse: a Neuron, Layer or MLP (or a list of them): each call of each of
+            its neurons is one box ``act(b + w.x)`` fed by the neuron's inputs; its
+            weights, bias and inner nodes are hidden (unless something else uses
+            them), and the node limit counts the nodes left visible.
+        caption: text shown above the graph, flush left (its Graphviz label).
 
     Returns:
-        A ``graphviz.Digraph``; ``.source`` is the DOT text (no ``dot``
-        needed); ``.render()``, ``.pipe()`` and Jupyter display need ``dot``
-        and raise :class:`GraphvizNotFoundError` with install instructions if
-        it is missing.
+        A ``graphviz.Digraph``; ``.source`` is the DOT text (no ``dot`` needed);
+        ``.render()``, ``.pipe()`` and Jupyter display need ``dot`` and raise
+        :class:`GraphvizNotFoundError` with install instructions if it is missing.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot expects a Value, got {type(root).__name__!r}")
@@ -176,35 +165,31 @@ def draw_dot(
         raise ValueError(f"rankdir must be one of 'LR', 'TB', 'RL', 'BT', got {rankdir!r}")
     check_precision(precision)
     order = topological_order(root)
-    hidden: set[Value] = set()
-    neuron_boxes: dict[Value, tuple[str, list[Value]]] = {}
-    if collapse is not None:
-        hidden, neuron_boxes = collapse_neurons(order, find_neurons(collapse))
-    other_ways = []
-    if collapse is None:
-        other_ways.append("pass collapse=model to draw each neuron as one box")
-    if not any(node._op is LINEAR for node in order):
-        other_ways.append("build the model with fused=True (each neuron's weighted sum one 'linear' node)")
-    check_size(len(order) - len(hidden), max_nodes, other_ways)
+    hidden, neuron_boxes = collapse_neurons(order, find_neurons(collapse) if collapse is not None else [])
+    check_size(len(order) - len(hidden), max_nodes, ways_to_shrink(order, collapsed=collapse is not None))
     if highlight is not None:
         grads = highlight.grads()
     index = {node: i for i, node in enumerate(order)}
     names = node_names(order)
-    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
-    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir, **_LAYOUT})
+    fields_open, fields_close = ("{ ", " }") if rankdir in ("TB", "BT") else ("", "")  # {} turns a record
+    if caption:  # "\l" ends a line flush left, as the label is placed
+        label = "".join(_plain_text(line) + "\\l" for line in caption.split("\n"))
+        dot.attr(label=label, labelloc="t", labeljust="l", fontname="Helvetica", fontsize="14")
+    dot.attr("node", fontname="Helvetica", fontsize="11", width="0.3", height="0.3")  # as small as the text
     dot.attr("edge", arrowsize="0.7", fontname="Helvetica")
 
     def box(node_id: str, title: str, data: float, node: Value, hot: bool) -> None:
-        fields = [_record_text(title)] if title else []
+        fields = [_plain_text(title, _RECORD)] if title else []
         fields.append(f"data {format_number(data, precision)}")
         if show_grad:
             grad = grads.get(node, 0.0) if grads is not None else node.grad
             fields.append(f"grad {format_number(grad, precision)}")
-        attrs = {"id": node_id, "label": "{ " + " | ".join(fields) + " }", "shape": "record"}
+        attrs = {"id": node_id, "label": fields_open + " | ".join(fields) + fields_close, "shape": "record"}
         dot.node(node_id, **attrs, **(_RED if hot else {}))
 
     def op_node(node_id: str, label: str, hot: bool) -> None:
-        attrs = {"id": node_id, "label": _record_text(label), "shape": "ellipse"}
+        attrs = {"id": node_id, "label": _plain_text(label, _RECORD), "shape": "ellipse"}
         dot.node(node_id, **attrs, **({**_RED, "fontcolor": _RED["color"]} if hot else {}))
 
     def edge(tail: str, head: str, edge_id: str, hot: bool, label: str = "") -> None:
@@ -226,7 +211,7 @@ def draw_dot(
             for k, x in enumerate(inputs):
                 edge(f"v{index[x]}", vid, f"e{index[x]}_{i}_n{k}", False)
             continue
-        box(vid, node.label or (names[node] if show_names else ""), node.data, node, hot_box)
+        box(vid, names[node] if show_names else node.label, node.data, node, hot_box)
         if not node._prev:
             continue
         step_k = hot_k if node is hot_child else -1  # the operand this step's edge comes from
@@ -275,18 +260,40 @@ def _install_friendly_errors(dot: Any) -> None:
     bare ``ExecutableNotFound``.  Jupyter's display goes through ``pipe``."""
     # Wrapping the bound methods of this one object (rather than subclassing
     # Digraph) keeps the return type a plain graphviz.Digraph.
-    dot.render = _friendly(dot.render)
-    dot.pipe = _friendly(dot.pipe)
-    dot.view = _friendly(dot.view)
+    for method in ("render", "pipe", "view"):
+        setattr(dot, method, _friendly(getattr(dot, method)))
 
 
-def render_svg(root: Value, **kwargs: Any) -> str:
-    """The SVG text of ``draw_dot(root, **kwargs)`` (needs ``dot``)."""
+# The size graphviz gives the picture, in points, on its <svg> element.
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_PICTURE_FORMATS = ("png", "pdf", "jpg", "jpeg", "gif", "webp", "bmp", "ps", "eps", "tif", "tiff")
+
+
+def render_svg(root: Value, *, fit_width: bool = True, **kwargs: Any) -> str:
+    """The SVG text of ``draw_dot(root, **kwargs)`` (needs ``dot``).
+
+    With ``fit_width`` (the default) the picture keeps its size in points but
+    may shrink (``max-width: 100%; height: auto``): opened in a browser, shown
+    inline in a page or as an ``<img>`` whose page limits images to their
+    container, it is at most as wide as the window or container, never wider
+    than its own size, its proportions kept."""
     svg: str = draw_dot(root, format="svg", **kwargs).pipe(format="svg", encoding="utf-8")
+    if fit_width:
+        svg = _SVG_SIZE.sub(r'\g<0> style="max-width: 100%; height: auto"', svg, count=1)
     return svg
 
 
 def save_svg(root: Value, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Render ``root``'s graph to an SVG file at ``path`` (written atomically);
-    keyword arguments go to :func:`draw_dot`.  Returns the path."""
-    return atomic_write(path, render_svg(root, **kwargs))
+    """Render ``root``'s graph to an SVG file at ``path``, which must end in
+    ``.svg`` (written atomically); keyword arguments go to :func:`render_svg`.
+    Returns the path."""
+    target = Path(path)
+    if target.suffix.lower() != ".svg":
+        fmt = target.suffix[1:].lower()
+        fmt = fmt if fmt in _PICTURE_FORMATS else "png"
+        raise ValueError(
+            f"save_svg writes SVG, so the path must end in '.svg', got {str(path)!r}: save to "
+            f"{str(target.with_suffix('.svg'))!r} instead, or for a {fmt.upper()} picture use "
+            f"draw_dot(root).render(outfile={str(target.with_suffix('.' + fmt))!r})"
+        )
+    return atomic_write(target, render_svg(root, **kwargs))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, overload
 
 from micrograd.engine import Value, topological_order
 from micrograd.viz.formula import local_formulas
-from micrograd.viz.names import format_number, node_names
+from micrograd.viz.names import derivative_text, format_number, grad_text, node_names
 
 if TYPE_CHECKING:
     from micrograd.viz.table import StepTable
@@ -80,24 +80,49 @@ class Step:
         (the formula is left out when it is just the number)."""
         value = format_number(self.local, precision)
         formula = self._formula_for(value)
-        return f"d{self.child_name}/d{self.parent_name} = {formula + ' = ' if formula else ''}{value}"
+        d = derivative_text(self.child_name, self.parent_name)
+        return f"{d} = {formula + ' = ' if formula else ''}{value}"
+
+    def upstream_text(self, precision: int = 4) -> str:
+        """The child's gradient, which this step passes on: ``dL/dz2 = 2``."""
+        return (
+            f"{derivative_text(self.root_name, self.child_name)} = {format_number(self.upstream, precision)}"
+        )
+
+    def sum_text(self, precision: int = 4) -> str:
+        """The parent's gradient after this step as a sum: ``x.grad = 4 + 3 = 7``."""
+        before, added = _operand(self.grad_before, precision), _operand(self.contribution, precision)
+        after = format_number(self.grad_after, precision)
+        return f"{grad_text(self.parent_name)} = {before} + {added} = {after}"
+
+    def caption(self, count: int, precision: int = 4) -> str:
+        """This step in one line, as a step picture's caption: ``step 7 of 10:
+        dL/dm2 += dL/dz2 * dz2/dm2 = 2 * 6 = 12``, and when the gradient held
+        something already, what it sums to now: ``(x.grad = 4 + 3 = 7)``."""
+        root, c, p = self.root_name, self.child_name, self.parent_name
+        text = (
+            f"step {self.index} of {count}: {derivative_text(root, p)} += "
+            f"{derivative_text(root, c)} * {derivative_text(c, p)} = {_operand(self.upstream, precision)} * "
+            f"{_operand(self.local, precision)} = {format_number(self.contribution, precision)}"
+        )
+        return text + f"  ({self.sum_text(precision)})" if self.grad_before != 0 else text
 
     def describe(self, precision: int = 6) -> str:
         """The arithmetic of this step in one line."""
-
-        def f(x: float) -> str:
-            return format_number(x, precision)
-
-        def operand(x: float) -> str:  # "2 * (-1)", not "2 * -1"
-            return f"({f(x)})" if x < 0 else f(x)
-
         root, c, p = self.root_name, self.child_name, self.parent_name
-        formula = self._formula_for(f(self.local))
-        local = f"({formula} = {f(self.local)})" if formula else operand(self.local)
+        value = format_number(self.local, precision)
+        formula = self._formula_for(value)
+        local = f"({formula} = {value})" if formula else _operand(self.local, precision)
         return (
-            f"d{root}/d{c} * d{c}/d{p} = {operand(self.upstream)} * {local} = {f(self.contribution)};  "
-            f"{p}.grad = {operand(self.grad_before)} + {operand(self.contribution)} = {f(self.grad_after)}"
+            f"{derivative_text(root, c)} * {derivative_text(c, p)} = {_operand(self.upstream, precision)} * "
+            f"{local} = {format_number(self.contribution, precision)};  {self.sum_text(precision)}"
         )
+
+
+def _operand(x: float, precision: int) -> str:
+    """A number as a factor or term: ``2 * (-1)``, not ``2 * -1``."""
+    text = format_number(x, precision)
+    return f"({text})" if x < 0 else text
 
 
 class BackwardTrace(Sequence[Step]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from micrograd.viz.names import format_number
+from micrograd.viz.names import derivative_text, format_number, grad_text
 from micrograd.viz.steps import BackwardTrace
 
 __all__ = ["StepTable"]
@@ -29,7 +29,7 @@ class StepTable:
         t = self.trace
         root = t.names[t.root]
         rows: list[tuple[str, ...]] = [
-            ("0", f"{root} (seed)", "", "", "", "", f"d{root}/d{root} = {f(t.initial[t.root])}")
+            ("0", f"{root} (seed)", "", "", "", "", f"{derivative_text(root, root)} = {f(t.initial[t.root])}")
         ]
         for s in t:
             rows.append(
@@ -37,10 +37,10 @@ class StepTable:
                     str(s.index),
                     f"{s.parent_name} <- {s.child_name}",
                     str(s.op),
-                    f"d{root}/d{s.child_name} = {f(s.upstream)}",
+                    s.upstream_text(self.precision),
                     s.local_text(self.precision),
                     f(s.contribution),
-                    f"{s.parent_name}.grad: {f(s.grad_before)} -> {f(s.grad_after)}",
+                    f"{grad_text(s.parent_name)}: {f(s.grad_before)} -> {f(s.grad_after)}",
                 )
             )
         return rows

@@ -6,8 +6,8 @@
 # * how a forward pass turns numbers into a loss, node by node;
 # * how the chain rule gives $\partial L/\partial m_2 = 12$ and $\partial L/\partial m_1 = 2$, written
 #   out by the library's `explain` from the actual graph;
-# * what `backward()` does, one chain-rule step at a time, with the step table and a highlighted graph
-#   for every step;
+# * what `backward()` does, one chain-rule step at a time, with the step table, a highlighted graph
+#   for every step and a stepper you click through (or quiz yourself with);
 # * how one step of gradient descent with learning rate 0.1 gives $m_1 = 2.8$, $m_2 = -0.7$;
 # * that PyTorch computes the very same numbers;
 # * what happens when training continues -- including a ReLU that "dies" after a too-large step.
@@ -25,18 +25,13 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import SVG, Markdown, display
+from IPython.display import Markdown, display
 
 from micrograd.engine import Value
 from micrograd.examples import worked_example
 from micrograd.optim import SGD
-from micrograd.viz import backward_steps, draw_dot, explain, save_step_svgs, save_svg
-
-
-def show_graph(root: Value, **options) -> None:
-    """Display draw_dot(root, **options) as inline SVG."""
-    # Wrapping the SVG text in IPython's SVG keeps the stored plain-text fallback free of memory addresses.
-    display(SVG(draw_dot(root, **options).pipe(format="svg", encoding="utf-8")))
+from micrograd.viz import backward_steps, explain, save_step_svgs, save_svg, show_stepper
+from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
 
 # %% [markdown]
 # ## Forward pass
@@ -53,12 +48,13 @@ for node in (ex.a1, ex.z2, ex.y_hat, ex.L):
 assert (ex.a1.data, ex.z2.data, ex.y_hat.data, ex.L.data) == (6.0, 3.0, 3.0, 2.0)
 
 # %% [markdown]
-# The graph of the forward pass. Boxes are values (label, data, grad -- all gradients are still 0);
-# ovals are the operations. The unlabelled boxes are the pieces of the loss: $\hat y - y$, its square,
-# the constant $\tfrac12$.
+# The graph of the forward pass. Boxes are values (name, data, grad -- all gradients are still 0);
+# ovals are the operations. The boxes the code left unlabelled are the pieces of the loss
+# ($\hat y - y$, its square, the constant $\tfrac12$); they get generated names, the same ones the
+# step table below uses.
 
 # %%
-show_graph(ex.L)
+graph_picture(ex.L)
 
 # %% [markdown]
 # ## The chain rule, written out
@@ -114,7 +110,22 @@ assert ex.m1.grad == 0.0 and ex.m2.grad == 0.0  # recording the steps did not to
 # %%
 for step in steps:
     display(Markdown(f"**Step {step.index}.** `{step.describe()}`"))
-    show_graph(ex.L, highlight=step, show_names=True)
+    display(graph_picture(ex.L, highlight=step, show_names=True))
+
+# %% [markdown]
+# ### Step through it yourself
+#
+# `show_stepper(L)` puts the same ten steps into one interactive picture: **Next** and **Prev** (or,
+# after a click on it, the arrow keys and Home/End) walk through `backward()`; the colours tell which
+# gradients are not reached yet, still being summed, or final, and the current edge carries its local
+# derivative. Click a node for its whole chain rule; switch on the quiz to type each contribution
+# before it is revealed. It is the same stepper that `write_stepper(L, "backward.html")` writes as a
+# page. Until you run the cell (or trust the notebook), JupyterLab blocks its script and you see the
+# graph after `backward()` and the step table instead.
+
+# %%
+show_stepper(ex.L)
+assert ex.m1.grad == 0.0 and ex.m2.grad == 0.0  # stepping through does not touch the graph either
 
 # %% [markdown]
 # The same pictures can be written to files, one SVG per step (here into a temporary folder, so running

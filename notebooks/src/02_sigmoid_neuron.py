@@ -18,17 +18,9 @@
 # %%
 import math
 
-from IPython.display import SVG, display
-
 from micrograd.engine import Value
 from micrograd.nn import Neuron
-from micrograd.viz import draw_dot
-
-
-def show_graph(root: Value, **options) -> None:
-    """Display draw_dot(root, **options) as inline SVG."""
-    # Wrapping the SVG text in IPython's SVG keeps the stored plain-text fallback free of memory addresses.
-    display(SVG(draw_dot(root, **options).pipe(format="svg", encoding="utf-8")))
+from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
 
 # %% [markdown]
 # ## The setup
@@ -175,7 +167,7 @@ for i in range(3):
 # multiplication hands it to its weight scaled by the *other* factor, the input.
 
 # %%
-show_graph(a)
+graph_picture(a)
 
 # %% [markdown]
 # ## The same neuron from `micrograd.nn`

@@ -14,8 +14,10 @@
 # the same error vector as its layer's pre-activation, $\partial L/\partial b = \partial L/\partial z$.
 
 # %%
+%matplotlib inline
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -115,6 +117,49 @@ for name, g in [("dL/dz2", dz2), ("dL/dW2", dW2), ("dL/da1", da1), ("dL/dz1", dz
 assert abs(dz2.sum()) < 1e-15  # softmax gradients sum to zero: raising every logit equally changes nothing
 assert np.all(dW1[z1 <= 0] == 0.0)  # dead hidden units get no weight gradient
 assert np.all(dW2[:, z1 <= 0] == 0.0)  # ... and their outgoing weights get none either
+
+# %% [markdown]
+# ### The gradients in pictures
+#
+# Left: the softmax probabilities $\hat y$ next to the one-hot target $y$; their difference is
+# $\partial L/\partial z^{(2)}$. The correct class gets a negative gradient (gradient descent raises its
+# logit), the other two get positive ones, and the three sum to zero. Middle and right: the weight
+# gradients as outer products. Hidden units 1 and 2 had $z^{(1)} \le 0$, so the ReLU blocked them: their
+# columns of $\partial L/\partial W^{(2)}$ and their rows of $\partial L/\partial W^{(1)}$ are exactly 0.
+
+# %%
+fig, (ax_p, ax_w2, ax_w1) = plt.subplots(
+    1, 3, figsize=(11, 3.6), layout="constrained", gridspec_kw={"width_ratios": [1.3, 1.2, 1]}
+)
+classes = np.arange(3)
+ax_p.bar(classes - 0.27, y_hat, width=0.27, label=r"$\hat y$ (softmax)", color="#0072B2")
+ax_p.bar(classes, y, width=0.27, label=r"$y$ (target)", color="#999999")
+gradient_label = r"$\hat y - y = \partial L/\partial z^{(2)}$"
+ax_p.bar(classes + 0.27, dz2, width=0.27, label=gradient_label, color="#D55E00")
+ax_p.axhline(0.0, color="black", linewidth=0.8)
+ax_p.set_xticks(classes, [f"class {k}" for k in classes])
+ax_p.set_ylim(-0.9, 1.45)
+ax_p.set_title("probabilities, target, gradient", fontsize=10)
+ax_p.legend(fontsize=8, loc="upper left")
+
+limit = float(max(np.abs(dW2).max(), np.abs(dW1).max()))
+for ax, grad, title, rows, cols in [
+    (ax_w2, dW2, r"$\partial L/\partial W^{(2)} = (\hat y - y)\,{a^{(1)}}^\top$", "class", "hidden unit"),
+    (ax_w1, dW1, r"$\partial L/\partial W^{(1)} = \delta^{(1)} x^\top$", "hidden unit", "input"),
+]:
+    image = ax.imshow(grad, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    for (i, j), value in np.ndenumerate(grad):
+        color = "white" if abs(value) > 0.6 * limit else "black"  # legible on the darkest cells
+        ax.text(j, i, f"{value + 0.0:.2f}", ha="center", va="center", fontsize=8, color=color)
+    ax.set_xticks(range(grad.shape[1]))
+    ax.set_yticks(range(grad.shape[0]))
+    ax.set_xlabel(cols)
+    ax.set_ylabel(rows)
+    ax.set_title(title, fontsize=10)
+fig.colorbar(image, ax=[ax_w2, ax_w1], shrink=0.8, label="gradient")
+plt.show()
+
+assert np.argmin(dz2) == target and dz2[target] < 0 < dz2[1 - target]
 
 # %% [markdown]
 # ## The same network in the scalar engine

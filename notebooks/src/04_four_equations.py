@@ -23,10 +23,14 @@
 # For the quadratic cost, $\nabla_a C = a^L - y$.
 
 # %%
+%matplotlib inline
+import matplotlib.pyplot as plt
 import numpy as np
 
 from micrograd.engine import Value
 from micrograd.nn import MLP, Layer
+from micrograd.viz import draw_dot
+from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
 
 np.set_printoptions(precision=6, suppress=True)
 
@@ -146,6 +150,37 @@ assert sum(size for _, what, size, _ in rows if not what.startswith("delta")) ==
 print(f"\nall {n_params} parameter gradients and all {sum(sizes[1:])} deltas agree")
 
 # %% [markdown]
+# ### The network as a graph
+#
+# `draw_dot(..., collapse=model)` draws each neuron as one box `sigmoid(b + w.x)` (its weights and bias
+# are inside it), so the graph has the shape of the network: four inputs, two layers of three units, two
+# outputs, then the cost. We label the unit outputs `a1_0`, ..., `a3_1` (box `a3_0` is $a^3_0$) and draw
+# the cost without the `+ 0` that `sum` starts with.
+#
+# The `grad` in a unit's box is $\partial C/\partial a$, the gradient at the unit's *output*. The
+# error $\delta = \partial C/\partial z$ is one step further back, through the sigmoid:
+# $\delta = \partial C/\partial a \cdot \sigma'(z) = \partial C/\partial a \cdot a(1-a)$.
+# For `a3_0`: $-0.5401 \cdot 0.4599 \cdot 0.5401 = -0.1342 = \delta^3_0$ (BP1).
+
+# %%
+units = [Value(float(v), label=f"x{k}") for k, v in enumerate(x)]
+for l, layer in enumerate(model.layers, start=1):
+    units = layer(units)
+    for j, a in enumerate(units):
+        a.label = f"a{l}_{j}"
+C_drawn = 0.5 * ((units[0] - float(y[0])) ** 2 + (units[1] - float(y[1])) ** 2)
+C_drawn.label = "C"
+model.zero_grad()  # the checks above are done; this backward() fills the same gradients again
+C_drawn.backward()
+assert abs(C_drawn.data - cost) < 1e-14
+for a, delta in zip(units, deltas[-1]):
+    assert abs(a.grad * a.data * (1.0 - a.data) - delta) < 1e-15  # delta = dC/da * sigma'(z)
+
+network = draw_dot(C_drawn, collapse=model, rankdir="TB")
+network.graph_attr["ordering"] = "in"  # inputs and units left to right in index order
+graph_picture(network)
+
+# %% [markdown]
 # ### Why deep sigmoid networks learn slowly
 #
 # BP2 multiplies by $\sigma'(z^l)$ at every layer, and $\sigma'(z) = \sigma(z)(1-\sigma(z)) \le 1/4$.
@@ -158,6 +193,40 @@ for l, n in enumerate(norms, start=1):
     print(f"|delta^{l}| = {n:.6f}")
 assert norms[0] < norms[1] < norms[2]  # smaller the further back from the output
 assert float(np.max(sigmoid_prime(np.linspace(-10, 10, 2001)))) == 0.25  # the bound, attained at z = 0
+
+# %% [markdown]
+# Left: the size of each layer's error. Right: the sigmoid's slope $\sigma'(z)$, with each unit's $z^l_j$
+# marked on it. No unit gets a factor above $1/4$, and every step back through BP2 multiplies by one.
+
+# %%
+zs_by_layer = []
+a_prev = x
+for w, b in zip(weights, biases):
+    zs_by_layer.append(w @ a_prev + b)
+    a_prev = sigmoid(zs_by_layer[-1])
+
+fig, (ax_n, ax_s) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+colors = ["#0072B2", "#009E73", "#D55E00"]
+ax_n.bar([f"layer {l}" for l in range(1, 4)], norms, color=colors)
+for l, n in enumerate(norms):
+    ax_n.text(l, n, f"{n:.4f}", ha="center", va="bottom")
+ax_n.set_ylabel(r"$\|\delta^l\|$")
+ax_n.set_ylim(0, 1.15 * max(norms))
+ax_n.set_title("from layer 3 back to layer 1 the error shrinks", fontsize=10)
+
+grid = np.linspace(-6, 6, 241)
+ax_s.plot(grid, sigmoid_prime(grid), color="black", linewidth=1)
+ax_s.axhline(0.25, color="gray", linestyle=":", linewidth=1)
+for l, z_l in enumerate(zs_by_layer):
+    ax_s.scatter(z_l, sigmoid_prime(z_l), color=colors[l], s=40, zorder=3, label=f"layer {l + 1}")
+ax_s.set_xlabel("z")
+ax_s.set_ylabel(r"$\sigma'(z)$")
+ax_s.set_title(r"$\sigma'(z) \leq 1/4$: each unit's factor in BP1/BP2", fontsize=10)
+ax_s.legend(fontsize=8)
+plt.show()
+
+for z_l, nodes in zip(zs_by_layer, z_nodes):  # the same z as the engine's nodes
+    assert np.allclose(z_l, [z.data for z in nodes], rtol=0, atol=1e-15)
 
 # %% [markdown]
 # ## Training with the four equations and with the engine, side by side

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -153,11 +154,19 @@ def test_ctrl_c_before_the_first_step_still_reports(
 
 
 def test_graph_is_one_samples_loss(tmp_path: Path) -> None:
+    # Was the trained 2-16-16-1 model with each neuron one box: 2253 x 6334 pt, 256 arrows
+    # into 16 identical boxes.  Now a 2-2-1 model of the same kind, every node drawn.
     args = build_parser().parse_args(["demo", "--steps", "1", "--out", str(tmp_path), "--no-progress"])
-    train_demo(args)
+    result = train_demo(args)
     svg = (tmp_path / "graph.svg").read_text()
-    assert "loss" in svg and "x0" in svg and "x1" in svg
-    assert svg.count("neuron") >= 33  # 16 + 16 + 1 neuron boxes
+    titles = {"".join(t.itertext()) for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")}
+    parameters = [f"w1[{j},{k}]" for j in range(2) for k in range(2)] + ["b1[0]", "b1[1]"]
+    parameters += ["w2[0,0]", "w2[0,1]", "b2[0]"]
+    for name in ["x0", "x1", "z1[0]", "h1[1]", "score", "y", "loss", *parameters]:
+        assert name in titles, name
+    caption = html.unescape(svg)  # graphviz writes "-" as &#45;
+    assert "One training sample" in caption and "2-2-1 MLP, hinge loss" in caption
+    assert result.files["graph.svg"] == tmp_path / "graph.svg"
 
 
 def test_graph_shows_gradients_flowing(tmp_path: Path) -> None:
@@ -239,3 +248,85 @@ def test_digits_without_scikit_learn_is_a_clean_error(
     assert code == 1
     err = capsys.readouterr().err
     assert "python -m micrograd demo: " in err and "micrograd[digits]" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (["--noise", "0.3", "--n", "50"], ["--n 50", "--noise 0.3"]),
+        (["--steps", "7", "--batch-size", "8"], ["--steps 7", "--batch-size 8"]),
+        (
+            ["--lr", "0.03", "--optimizer", "adam", "--loss", "hinge"],
+            ["--lr 0.03", "--optimizer adam", "--loss hinge"],
+        ),
+    ],
+)
+def test_digits_warns_about_the_flags_it_ignores(
+    flags: list[str],
+    named: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Was silent: `demo --dataset digits --noise 0.3` trained the digits net as if no flag was given.
+    # Given even at its moons default (--lr 0.03), a flag digits does not read is named.
+    import micrograd.cli.demo_digits as demo_digits
+
+    calls: list[dict[str, object]] = []
+
+    def run_demo(**kwargs: object) -> int:
+        calls.append(kwargs)
+        return 0
+
+    monkeypatch.setattr(demo_digits, "run_demo", run_demo)
+    argv = ["demo", "--dataset", "digits", *flags, "--seed", "3", "--out", str(tmp_path), "--no-progress"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    warning = [line for line in err.splitlines() if "warning" in line]
+    assert len(warning) == 1, err
+    assert warning[0].startswith("python -m micrograd demo: warning: --dataset digits ignores ")
+    for text in named:
+        assert text in warning[0], text
+    assert "--seed 3" not in warning[0]  # a flag digits reads is not named
+    assert calls == [{"compiled": False, "seed": 3, "out": tmp_path, "progress": False}]
+
+
+def test_digits_without_moons_flags_prints_no_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import micrograd.cli.demo_digits as demo_digits
+
+    monkeypatch.setattr(demo_digits, "run_demo", lambda **kwargs: 0)
+    assert main(["demo", "--dataset", "digits", "--compiled", "--out", str(tmp_path)]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_every_flag_digits_ignores_is_detected() -> None:
+    from micrograd.cli.demo import MOONS_AND_SPIRAL_ONLY
+    from micrograd.cli.demo_digits import ignored_flags
+
+    values = {"--optimizer": "sgd", "--loss": "bce", "--lr": "0.1", "--noise": "0.2"}
+    for flag in MOONS_AND_SPIRAL_ONLY:
+        args = build_parser().parse_args(["demo", "--dataset", "digits", flag, values.get(flag, "5")])
+        assert ignored_flags(args) == [f"{flag} {values.get(flag, '5')}"]
+    assert ignored_flags(build_parser().parse_args(["demo", "--dataset", "digits"])) == []
+
+
+def test_out_naming_an_existing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "graph.svg"
+    target.write_text("mine")
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--steps", "1", "--out", str(target), "--no-progress"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --out: {target} is a file, not a folder" in err
+    assert f"pass a folder, e.g. --out {tmp_path}" in err
+    assert target.read_text() == "mine"
+
+
+def test_demo_help_shows_two_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    examples = capsys.readouterr().out.split("examples:\n")[1]
+    commands = [line.strip() for line in examples.splitlines() if line.strip().startswith("python -m")]
+    assert commands == ["python -m micrograd demo", "python -m micrograd demo --dataset digits --compiled"]

@@ -22,7 +22,8 @@ def test_graph_command_writes_svg_and_html(tmp_path: Path, capsys: pytest.Captur
     texts = ["".join(t.itertext()) for t in svg.iter(f"{SVG_NS}text")]
     for expected in ["data 6", "data 3", "data 2", "grad 12", "grad 2", "y_hat"]:
         assert expected in texts
-    html = (out / "backward.html").read_text(encoding="utf-8")
+    # The page may hold its SVG inline or inside its JSON data, where "<" is spelled \u003c.
+    html = (out / "backward.html").read_text(encoding="utf-8").replace("\\u003c", "<")
     assert "<svg" in html and '"steps"' in html
     assert len(list((out / "steps").glob("step_*.svg"))) == 11
     assert "10 backward steps" in capsys.readouterr().out
@@ -83,3 +84,17 @@ def test_every_example_is_described_in_the_help(capsys: pytest.CaptureFixture[st
     help_text = capsys.readouterr().out
     for name, description in DESCRIPTIONS.items():
         assert f"  {name}" in help_text and description in help_text
+
+
+def test_out_naming_an_existing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Was "cannot write the outputs: [Errno 20] Not a directory: '.../graph.svg/backward.html'".
+    target = tmp_path / "graph.svg"
+    target.write_text("mine")
+    with pytest.raises(SystemExit) as exc:
+        main(["graph", "--out", str(target)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"python -m micrograd graph: error: argument --out: {target} is a file, not a folder" in err
+    assert f"pass a folder, e.g. --out {tmp_path}" in err
+    assert target.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg"]  # nothing written next to it

@@ -11,11 +11,12 @@ from collections.abc import Callable
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from viz_graphs import random_graph
 
 from micrograd import engine
 from micrograd.engine import Op, Value, power_op
-from micrograd.viz.formula import Formula, derivative_formulas, local_formulas
-from micrograd.viz.names import node_names
+from micrograd.viz.formula import Formula, derivative_formulas, expression, local_formulas, symbol
+from micrograd.viz.names import is_atomic, node_names
 from micrograd.viz.steps import backward_steps
 
 # op -> (input values, the formula of each local derivative in the names a, b, ... and out)
@@ -196,3 +197,45 @@ def test_formulas_of_random_arithmetic_evaluate_exactly(tree: object) -> None:
     formula = _build(tree, lambda t: Formula(t) if isinstance(t, str) else t)
     text = formula.text if isinstance(formula, Formula) else repr(formula)
     assert evaluate(text, values) == expected, text
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_formulas_in_generated_names_evaluate_to_the_local_derivative(seed: int) -> None:
+    # Unlabelled nodes are named by expressions (v2*v1, (v6-v0)**2): inside a
+    # formula each stays one symbol, so putting each node's value in for its
+    # name gives back the local derivative the op recorded.
+    root, _, _ = random_graph(seed, label_prob=0.0)
+    order = engine.topological_order(root)
+    for node in order:
+        node.label = ""
+    names = node_names(order)
+    symbols = {name: f"_n{k}" for k, name in enumerate(sorted(set(names.values()), key=len, reverse=True))}
+    values = {symbols[names[n]]: n.data for n in order}
+    checked = 0
+    for step in backward_steps(root):
+        text = step.formula
+        for name, sym in symbols.items():  # longest first: "v12" before "v1", "(v6-v0)**2" before "v6-v0"
+            text = text.replace(name, sym)
+        result: float = eval(
+            re.sub(r"\[([^\]]+)\]", r"(1.0 if \1 else 0.0)", text),
+            {"__builtins__": {}},
+            {**FUNCTIONS, "abs": abs, **values},
+        )
+        assert math.isclose(result, step.local, rel_tol=1e-9, abs_tol=1e-12), (step.formula, text)
+        checked += any(not is_atomic(names[p]) for p in step.child._prev)
+    assert checked  # some formulas did contain expression names
+
+
+def test_expression_names_a_node_by_what_its_op_computes() -> None:
+    assert expression(engine.MUL, ["m1", "x"]) == "m1*x"
+    assert expression(engine.MUL, ["m2", "m1*x"]) == "m2*(m1*x)"
+    assert expression(engine.SUB, ["relu(z)", "y"]) == "relu(z)-y"
+    assert expression(power_op(2.0), ["y_hat-y"]) == "(y_hat-y)**2"
+    assert expression(engine.NEG, ["a+b"]) == "-(a+b)"
+    assert expression(engine.LOG, ["x"]) == "ln(x)"
+    assert expression(engine.ABS, ["x"]) == "abs(x)"
+    assert expression("*", ["a", "b"]) is None  # a plain string is no op
+    # The derivative formulas keep their spaces; a name that is an expression is one symbol.
+    assert derivative_formulas(power_op(2.0), ["y_hat-y"], "(y_hat-y)**2") == ("2 * (y_hat-y)",)
+    assert derivative_formulas(engine.MUL, ["a*b", "c"], "v3") == ("c", "a*b")
+    assert str(symbol("a*b") * symbol("c")) == "(a*b) * c"

@@ -39,7 +39,7 @@ def svg_texts(svg: str) -> list[str]:
 
 def records(source: str) -> dict[str, str]:
     """node id -> record label, parsed from DOT text."""
-    return dict(re.findall(r'^\s*(v\d+) \[label="\{ (.*?) \}"', source, flags=re.M))
+    return dict(re.findall(r'^\s*(v\d+) \[label="(?:\{ )?(.*?)(?: \})?" ', source, flags=re.M))
 
 
 def test_worked_example_forward_and_backward_values() -> None:
@@ -66,7 +66,7 @@ def test_worked_example_graph_has_exactly_the_expected_nodes() -> None:
     source = draw_dot(ex.L).source
     recs = records(source)
     assert len(recs) == 11
-    expected = {
+    labelled_boxes = {
         "x | data 2 | grad 3",
         "y | data 1 | grad -2",
         "m1 | data 3 | grad 2",
@@ -75,11 +75,17 @@ def test_worked_example_graph_has_exactly_the_expected_nodes() -> None:
         "z2 | data 3 | grad 2",
         "y_hat | data 3 | grad 2",
         "L | data 2 | grad 1",
+    }
+    # Unlabelled nodes show the names the step table and explain use: a short
+    # expression in their parents' names, or a stable number.
+    const = f"v{order.index(ex.L._prev[0])}"
+    named = {"y_hat-y | data 2 | grad 2", "(y_hat-y)**2 | data 4 | grad 0.5", f"{const} | data 0.5 | grad 4"}
+    assert set(recs.values()) == labelled_boxes | named
+    assert set(records(draw_dot(ex.L, show_names=False).source).values()) == labelled_boxes | {
         "data 2 | grad 2",
         "data 4 | grad 0.5",
         "data 0.5 | grad 4",
     }
-    assert set(recs.values()) == expected
     op_labels = sorted(re.findall(r'^\s*v\d+_op \[label="?([^"]+?)"? id=', source, flags=re.M))
     assert op_labels == sorted(["*", "*", "relu", "a - b", "**2", "*"])
     # The subtraction's operands are marked: y_hat is a, y is b.
@@ -295,9 +301,15 @@ def test_node_names_prefer_labels() -> None:
     order = topological_order(ex.L)
     names = node_names(order)
     assert names[ex.a1] == "a1"
-    unnamed = [names[n] for n in order if not n.label]
-    assert all(re.fullmatch(r"v\d+", name) for name in unnamed)
-    assert "v" + str(order.index(ex.L._prev[1])) in unnamed
+    unnamed = {n: names[n] for n in order if not n.label}
+    # The constant 0.5 is a leaf: its stable number is its position in the order.
+    const = ex.L._prev[0]
+    assert unnamed == {
+        const: f"v{order.index(const)}",
+        ex.L._prev[1]: "(y_hat-y)**2",
+        ex.L._prev[1]._prev[0]: "y_hat-y",
+    }
+    assert len(set(names.values())) == len(order)
 
 
 def test_examples_build_and_draw() -> None:
@@ -394,3 +406,114 @@ def test_ordered_operands_are_derived_from_the_op_table() -> None:
     # An op that fails on a probe input is drawn with its operands named.
     picky = Op("picky", lambda a, b: math.sqrt(a) + b, lambda a, b, out: (0.5 / math.sqrt(a), 1.0), 2)
     assert operands_are_ordered(picky)
+
+
+# ---------------------------------------------------------------------------
+# Names in the boxes, captions, SVG that fits its window, save_svg's path
+# ---------------------------------------------------------------------------
+
+
+def test_boxes_show_the_generated_names_by_default() -> None:
+    x, y, m1, m2 = Value(2.0), Value(1.0), Value(3.0), Value(0.5)
+    L = 0.5 * ((m2 * (m1 * x)).relu() - y) ** 2
+    order = topological_order(L)
+    names = node_names(order)
+    titles = {i: label.split(" | ")[0] for i, label in records(draw_dot(L).source).items()}
+    assert titles == {f"v{i}": names[n] for i, n in enumerate(order)}
+    assert "v4*(v2*v1) | data 3 | grad 0" in records(draw_dot(L).source).values()
+    assert all(label.startswith("data ") for label in records(draw_dot(L, show_names=False).source).values())
+
+
+@pytest.mark.parametrize(("rankdir", "stacked"), [("LR", "y | data 1"), ("TB", "{ y | data 1")])
+def test_box_fields_are_stacked_in_every_direction(rankdir: str, stacked: str) -> None:
+    # A record's fields run across the rank direction unless braced: left to right
+    # they stack without braces, top to bottom with them, so boxes stay narrow.
+    source = draw_dot(worked_example().L, rankdir=rankdir).source
+    assert f'[label="{stacked} | grad 0' in source
+
+
+def test_caption_is_the_graph_label() -> None:
+    a = Value(1.0, label="a")
+    source = draw_dot(a * 2, caption="step 1 of 2: a & b\\n <c>\nsecond line").source
+    assert 'label="step 1 of 2: a &amp; b\\\\n <c>\\lsecond line\\l"' in source
+    assert "labelloc=t" in source and "labeljust=l" in source
+    texts = svg_texts(render_svg(a * 2, caption="step 1 of 2: a & b <c>"))
+    assert "step 1 of 2: a & b <c>" in texts
+    assert "labelloc" not in draw_dot(a * 2).source
+
+
+def test_svg_keeps_its_size_but_may_shrink_to_its_container() -> None:
+    ex = worked_example()
+    svg = render_svg(ex.L)
+    root = ET.fromstring(svg)
+    assert root.get("style") == "max-width: 100%; height: auto"
+    width, height = (
+        float(root.get("width", "0").removesuffix("pt")),
+        float(root.get("height", "0").removesuffix("pt")),
+    )
+    view_width, view_height = (float(v) for v in root.get("viewBox", "").split()[2:])
+    assert abs(view_width - width) < 1 and abs(view_height - height) < 1
+    native = ET.fromstring(render_svg(ex.L, fit_width=False))
+    assert native.get("style") is None and native.get("width") == root.get("width")
+
+
+def test_save_svg_refuses_a_path_that_is_not_svg(tmp_path: Path) -> None:
+    ex = worked_example()
+    for name, hint in [("graph.png", "outfile='"), ("graph", ".png'"), ("graph.txt", ".png'")]:
+        with pytest.raises(ValueError, match=r"must end in '\.svg'") as info:
+            save_svg(ex.L, tmp_path / name)
+        message = str(info.value)
+        assert repr(str(tmp_path / "graph.svg")) in message and hint in message
+        assert not list(tmp_path.iterdir())
+    with pytest.raises(ValueError, match=r"render\(outfile='.*graph\.pdf'\)"):
+        save_svg(ex.L, tmp_path / "graph.pdf")
+    assert save_svg(ex.L, tmp_path / "UPPER.SVG").exists()
+
+
+def wide_graph(n: int = 30) -> Value:
+    """A chain of ``n`` ops, about 3000 pt wide left to right."""
+    v = Value(0.5, label="x")
+    for i in range(n):
+        v = (v * 1.01).tanh() if i % 2 else v + 0.25
+    return v
+
+
+def test_svgs_open_no_wider_than_the_window_and_small_ones_at_their_size(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    big, small = tmp_path / "big.svg", tmp_path / "small.svg"
+    save_svg(wide_graph(), big)
+    a = Value(2.0, label="a")
+    save_svg(a * Value(3.0, label="b"), small)
+    (tmp_path / "page.html").write_text(
+        '<html><body style="margin:0"><div style="width:800px"><img id="i" src="big.svg"'
+        ' style="max-width:100%"></div><div id="d" style="width:640px">'
+        + render_svg(wide_graph())[render_svg(wide_graph()).index("<svg") :]
+        + "</div></body></html>",
+        encoding="utf-8",
+    )
+
+    def pt(path: Path, attr: str) -> float:
+        return float(ET.parse(path).getroot().get(attr, "0").removesuffix("pt"))
+
+    assert pt(big, "width") * 4 / 3 > 3000  # points are 4/3 px
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1600, "height": 900})
+        page.goto(big.as_uri())
+        box = page.evaluate(
+            "() => { const r = document.documentElement.getBoundingClientRect(); "
+            "return [r.width, r.height, document.documentElement.scrollWidth]; }"
+        )
+        assert box[0] == 1600 and box[2] == 1600  # fits the window: no sideways scrolling
+        assert math.isclose(box[1] / box[0], pt(big, "height") / pt(big, "width"), rel_tol=0.02)
+        page.goto(small.as_uri())
+        box = page.evaluate("() => document.documentElement.getBoundingClientRect().width")
+        assert math.isclose(box, pt(small, "width") * 4 / 3, rel_tol=0.01)  # not blown up
+        page.goto((tmp_path / "page.html").as_uri())
+        widths = page.evaluate(
+            "() => [document.getElementById('i').getBoundingClientRect().width, "
+            "document.querySelector('#d svg').getBoundingClientRect().width]"
+        )
+        assert widths == pytest.approx([800, 640], abs=0.5)
+        browser.close()

@@ -320,3 +320,70 @@ def test_steps_take_the_locals_that_the_ops_recorded() -> None:
         assert step.applied == (step.local != 0)
         assert step.formula, step.op
     assert local_derivatives(root) == list(root._local)
+
+
+# ---------------------------------------------------------------------------
+# Captions and the words of a step, in the generated names
+# ---------------------------------------------------------------------------
+
+
+def svg_caption(path: Path) -> str:
+    """The graph label: the text of the graph's own group, outside every node and edge."""
+    root = ET.parse(path).getroot()
+    graph = next(g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "graph")
+    texts = [el for el in graph if el.tag == f"{SVG_NS}text"]
+    return " / ".join("".join(t.itertext()) for t in texts)
+
+
+def test_each_step_picture_carries_its_step_as_a_caption(tmp_path: Path) -> None:
+    ex = worked_example()
+    paths = save_step_svgs(ex.L, tmp_path)
+    assert svg_caption(paths[0]) == "step 0 of 10: backward() starts with dL/dL = 1"
+    assert svg_caption(paths[7]) == "step 7 of 10: dL/dm2 += dL/dz2 * dz2/dm2 = 2 * 6 = 12"
+    assert svg_caption(paths[3]) == (
+        "step 3 of 10: dL/d(y_hat-y) += dL/d((y_hat-y)**2) * d((y_hat-y)**2)/d(y_hat-y) = 0.5 * 4 = 2"
+    )
+    assert svg_caption(paths[5]) == "step 5 of 10: dL/dy += dL/d(y_hat-y) * d(y_hat-y)/dy = 2 * (-1) = -2"
+    # A caption given to the pictures goes above each step's.
+    (titled, *_) = save_step_svgs(ex.L, tmp_path / "titled", caption="The worked example")
+    assert svg_caption(titled) == "The worked example / step 0 of 10: backward() starts with dL/dL = 1"
+
+
+def test_a_caption_shows_the_sum_a_gradient_builds_up() -> None:
+    a = Value(3.0, label="a")
+    b = a * a + a
+    b.label = "b"
+    trace = backward_steps(b)
+    assert [s.caption(len(trace)) for s in trace] == [
+        "step 1 of 4: db/d(a*a) += db/db * db/d(a*a) = 1 * 1 = 1",
+        "step 2 of 4: db/da += db/db * db/da = 1 * 1 = 1",
+        "step 3 of 4: db/da += db/d(a*a) * d(a*a)/da = 1 * 3 = 3  (a.grad = 1 + 3 = 4)",
+        "step 4 of 4: db/da += db/d(a*a) * d(a*a)/da = 1 * 3 = 3  (a.grad = 4 + 3 = 7)",
+    ]
+    assert trace[3].sum_text() == "a.grad = 4 + 3 = 7"
+    assert trace[0].describe() == "db/db * db/d(a*a) = 1 * 1 = 1;  (a*a).grad = 0 + 1 = 1"
+
+
+def test_steps_of_unlabelled_code_read_in_the_generated_names() -> None:
+    x, y, m1, m2 = Value(2.0), Value(1.0), Value(3.0), Value(0.5)
+    L = 0.5 * ((m2 * (m1 * x)).relu() - y) ** 2
+    trace = backward_steps(L)
+    rows = trace.table().rows()
+    assert rows[0][1:] == ("v10 (seed)", "", "", "", "", "dv10/dv10 = 1")
+    assert rows[3][1:] == (
+        "v6-v0 <- (v6-v0)**2", "**2", "dv10/d((v6-v0)**2) = 0.5",
+        "d((v6-v0)**2)/d(v6-v0) = 2 * (v6-v0) = 4", "2", "(v6-v0).grad: 0 -> 2",
+    )  # fmt: skip
+    assert rows[9][1:] == (
+        "v2 <- v2*v1",
+        "*",
+        "dv10/d(v2*v1) = 1",
+        "d(v2*v1)/dv2 = v1 = 2",
+        "2",
+        "v2.grad: 0 -> 2",
+    )
+    assert trace[7].upstream_text() == "dv10/d(v4*(v2*v1)) = 2"
+    assert (
+        trace[7].describe()
+        == "dv10/d(v4*(v2*v1)) * d(v4*(v2*v1))/d(v2*v1) = 2 * (v4 = 0.5) = 1;  (v2*v1).grad = 0 + 1 = 1"
+    )
