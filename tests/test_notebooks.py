@@ -112,6 +112,28 @@ def test_notebook_structure_learn_check_summarise(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", EXPECTED)
+def test_notebook_lets_the_learner_do_something(name: str) -> None:
+    """At least two things to do (exercises, "predict, then run" prompts), one of them a playground.
+
+    A playground's checks compare a hand formula with the engine for the learner's numbers, so it has
+    no literal-pinned assert; an exercise's checker is tested on the reference answer in the notebook
+    (``check(SOLUTIONS[...])``), so a wrong checker fails ``make test``.
+    """
+    nb = _load(name)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert markdown.count("Your turn") + markdown.count("**Predict") >= 2, f"{name}: too little to do"
+    assert any("# change me" in c and "assert" in c for c in code), f"{name}: no playground with checks"
+    for cell in code:
+        for checker in set(re.findall(r"\b(check_\w+)\(my_", cell)):
+            assert any(f"assert {checker}(" in c and "SOLUTIONS[" in c for c in code), (
+                f"{name}: {checker} untested"
+            )
+    for cell in code:  # solutions are reachable, never printed next to the question
+        assert not re.search(r"print\([^)]*SOLUTIONS", cell), f"{name}: a solution is printed"
+
+
+@pytest.mark.parametrize("name", EXPECTED)
 def test_graphs_and_plots_are_stored_inline(name: str) -> None:
     bundles = [
         set(out.data)

@@ -10,7 +10,9 @@
 #   for every step and a stepper you click through (or quiz yourself with);
 # * how one step of gradient descent with learning rate 0.1 gives $m_1 = 2.8$, $m_2 = -0.7$;
 # * that PyTorch computes the very same numbers;
-# * what happens when training continues -- including a ReLU that "dies" after a too-large step.
+# * what happens when training continues -- including a ReLU that "dies" after a too-large step;
+# * and you try it yourself: find the largest learning rate that keeps the ReLU alive, and change the
+#   weights in a playground whose checks compare your hand formulas with the engine.
 #
 # The network is as small as a network can be: input $x = 2$, target $y = 1$, two weights
 # $m_1 = 3$, $m_2 = 0.5$:
@@ -29,6 +31,7 @@ from IPython.display import Markdown, display
 
 from micrograd.engine import Value
 from micrograd.examples import worked_example
+from micrograd.exercises import SOLUTIONS, check_largest_live_lr
 from micrograd.optim import SGD
 from micrograd.viz import backward_steps, explain, save_step_svgs, save_svg, show_stepper
 from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
@@ -102,6 +105,20 @@ assert len(steps) == 10
 assert ex.m1.grad == 0.0 and ex.m2.grad == 0.0  # recording the steps did not touch the graph
 
 # %% [markdown]
+# **Reading the rows.** Rows 6-10 are the chain rule of the section above. The first five handle the
+# loss $L = v_9 \cdot (\hat y - y)^2$, written with the names the code left unlabelled:
+#
+# * row 0 is the seed, $\partial L/\partial L = 1$;
+# * rows 1 and 2 are the product $v_9 \cdot (\hat y-y)^2$, where `v9` is the constant $\tfrac12$: each
+#   factor receives the other one (so `v9` gets 4, a gradient nobody uses, because a constant is never
+#   updated, and $(\hat y - y)^2$ gets $\tfrac12$);
+# * row 3 is the square: $d(u^2)/du = 2u = 4$, times the upstream $\tfrac12$ gives 2;
+# * rows 4 and 5 are the subtraction $\hat y - y$: $+1$ towards $\hat y$, $-1$ towards the target $y$
+#   (the target's gradient $-2$ is computed but, like `v9`'s, never used);
+# * row 10 hands a gradient to the *input*: $\partial L/\partial x = m_1 \cdot \partial L/\partial a_1 = 3$.
+#   Training ignores it, but in a deeper network this is exactly what the previous layer receives.
+
+# %% [markdown]
 # ### Each step on the graph
 #
 # Below, each step's edge and its two end points are drawn in red, and every box shows the gradients as
@@ -126,19 +143,6 @@ for step in steps:
 # %%
 show_stepper(ex.L)
 assert ex.m1.grad == 0.0 and ex.m2.grad == 0.0  # stepping through does not touch the graph either
-
-# %% [markdown]
-# The same pictures can be written to files, one SVG per step (here into a temporary folder, so running
-# the notebook leaves nothing behind in the repository).
-
-# %%
-with tempfile.TemporaryDirectory() as tmp:
-    paths = save_step_svgs(ex.L, tmp, show_names=True)
-    names = [p.name for p in paths]
-    svg_path = save_svg(ex.L, Path(tmp) / "forward.svg")
-    assert svg_path.read_text().lstrip().startswith(("<?xml", "<svg", "<!--"))
-print(f"{len(names)} files: {names[0]} (the seed) ... {names[-1]}")
-assert names == [f"step_{i:03d}.svg" for i in range(len(steps) + 1)]
 
 # %% [markdown]
 # Finally the real thing: `L.backward()` fills in exactly the gradients the steps predicted.
@@ -267,6 +271,83 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# ## Your turn 1 · The largest learning rate that keeps the ReLU alive
+#
+# With $\eta = 0.1$ the ReLU died, with $\eta = 0.02$ it lived. Somewhere in between is the boundary.
+# **Predict first**: which weight's update decides it, and why? (Hint: after one step
+# $z_2 = m_2' m_1' x$ with $m_1' = 3 - 2\eta$ and $m_2' = 0.5 - 12\eta$.) Then find the largest $\eta$,
+# to four decimals, for which $z_2$ is still positive after one step, and put it in place of `None`.
+# The checker does the step with the engine at your $\eta$ and at $\eta + 0.0001$ and tells you which
+# side of the boundary you are on.
+
+# %%
+my_lr = None  # your answer, e.g. 0.05
+check_largest_live_lr(my_lr)
+
+# %% [markdown]
+# The checker checks itself too: it must accept the reference answer (kept in
+# `micrograd.exercises.SOLUTIONS`; look only after you have tried) and reject wrong ones on either
+# side. If a change to the engine broke the checker, this cell would fail.
+
+# %%
+assert check_largest_live_lr(SOLUTIONS["largest_live_lr"]).ok
+assert not check_largest_live_lr(0.05).ok and not check_largest_live_lr(0.03).ok  # too large, too small
+assert not check_largest_live_lr(None).ok
+
+# %% [markdown]
+# ## Your turn 2 · Playground: your own weights
+#
+# Change the numbers in the first line and run the cell. It computes the forward values and the two
+# gradients with the hand formulas of this notebook,
+#
+# $$\frac{\partial L}{\partial m_2} = (\hat y - y)\,[z_2 > 0]\,a_1, \qquad
+#   \frac{\partial L}{\partial m_1} = (\hat y - y)\,[z_2 > 0]\,m_2\,x$$
+#
+# ($[z_2 > 0]$ is 1 if $z_2 > 0$ and 0 otherwise: the ReLU's derivative), and checks them against
+# `worked_example(...)` and `backward()`. **Predict** before you run: with `m2=-1`, which gradients
+# are zero? With `m1=0`?
+
+# %%
+x_, y_, m1_, m2_ = 2.0, 1.0, 3.0, 0.5  # change me
+
+play = worked_example(x=x_, y=y_, m1=m1_, m2=m2_)
+play.L.backward()
+a1_h = m1_ * x_
+z2_h = m2_ * a1_h
+y_hat_h = max(0.0, z2_h)
+L_h = 0.5 * (y_hat_h - y_) ** 2
+relu_gate = 1.0 if z2_h > 0 else 0.0
+grads_h = {"m2": (y_hat_h - y_) * relu_gate * a1_h, "m1": (y_hat_h - y_) * relu_gate * m2_ * x_}
+
+print(f"{'':>7} {'by hand':>10} {'engine':>10}")
+for name, hand, engine in [
+    ("a1", a1_h, play.a1.data),
+    ("z2", z2_h, play.z2.data),
+    ("L", L_h, play.L.data),
+    ("dL/dm2", grads_h["m2"], play.m2.grad),
+    ("dL/dm1", grads_h["m1"], play.m1.grad),
+]:
+    print(f"{name:>7} {hand:>10.6g} {engine:>10.6g}")
+    assert abs(hand - engine) <= 1e-12 * max(1.0, abs(hand)), f"{name}: hand formula and engine disagree"
+print("the ReLU is", "alive" if relu_gate else "dead: no gradient reaches m1 or m2")
+
+# %% [markdown]
+# ## Appendix · The pictures as files
+#
+# The step pictures can be written to files, one SVG per step (here into a temporary folder, so running
+# the notebook leaves nothing behind in the repository).
+
+# %%
+fresh = worked_example()  # the graph before the SGD step above changed m1 and m2
+with tempfile.TemporaryDirectory() as tmp:
+    paths = save_step_svgs(fresh.L, tmp, show_names=True)
+    names = [p.name for p in paths]
+    svg_path = save_svg(fresh.L, Path(tmp) / "forward.svg")
+    assert svg_path.read_text().lstrip().startswith(("<?xml", "<svg", "<!--"))
+print(f"{len(names)} files: {names[0]} (the seed) ... {names[-1]}")
+assert names == [f"step_{i:03d}.svg" for i in range(len(steps) + 1)]
+
+# %% [markdown]
 # ## Summary
 #
 # * Forward: $a_1 = 6$, $z_2 = 3$, $\hat y = 3$, $L = 2$.
@@ -277,4 +358,7 @@ plt.show()
 #   and the highlighted graphs show them in order.
 # * One SGD step with $\eta = 0.1$ gives $m_1 = 2.8$, $m_2 = -0.7$; PyTorch agrees on every number.
 # * That step pushes $z_2$ below zero and the ReLU stops passing gradient (a dead ReLU); with
-#   $\eta = 0.02$ the loss falls steadily instead.
+#   $\eta = 0.02$ the loss falls steadily instead; the boundary is $\eta < 1/24$ (0.0416 survives, 0.0417
+#   does not), because the step must keep $m_2 - 12\eta > 0$.
+# * The step table also hands gradients to the constant $\tfrac12$, the target and the input $x$; only
+#   the weights' gradients are used for training, the input's is what an earlier layer would receive.

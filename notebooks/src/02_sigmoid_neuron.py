@@ -10,7 +10,9 @@
 #   $\partial a/\partial w = \sigma'(z)\,x$;
 # * three independent ways to get that gradient -- by hand, with the `micrograd` engine and with finite
 #   differences -- and why they must agree;
-# * what the computation graph of the neuron looks like.
+# * what the computation graph of the neuron looks like;
+# * and, by doing it: predicting the gradient at $z = 0$, seeing the sigmoid saturate, writing
+#   $\partial a/\partial w$ yourself, and playing with your own weights and inputs.
 #
 # Every number in this notebook is checked with `assert`, so if the library ever computes something
 # different, running the notebook fails.
@@ -19,6 +21,7 @@
 import math
 
 from micrograd.engine import Value
+from micrograd.exercises import SOLUTIONS, check_neuron_grad
 from micrograd.nn import Neuron
 from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
 
@@ -190,6 +193,102 @@ for p, g in zip(neuron.parameters(), grad_engine):
     assert abs(p.grad - g) < 1e-15
 
 # %% [markdown]
+# ## Your turn 1 · Predict, then run: the neuron at $z = 0$
+#
+# Change the first input from $-1$ to $x_0 = -3.5$ and keep the weights. **Before you run the next
+# cell, predict** $z$, $a$ and all three entries of $\partial a/\partial w$. (Work out $z$ first; what is
+# $\sigma'$ there?)
+
+# %%
+x_new = [-3.5, -2.0, 1.0]
+ws_new = [Value(wi) for wi in w]
+z_new = ws_new[0] * x_new[0] + ws_new[1] * x_new[1] + ws_new[2] * x_new[2]
+a_new = z_new.sigmoid()
+a_new.backward()
+
+
+def output_at(weights: list[float], inputs: list[float]) -> float:
+    return sigmoid(sum(wi * xi for wi, xi in zip(weights, inputs)))
+
+
+def finite_difference(weights: list[float], inputs: list[float], i: int, h: float = 1e-5) -> float:
+    up, down = list(weights), list(weights)
+    up[i] += h
+    down[i] -= h
+    return (output_at(up, inputs) - output_at(down, inputs)) / (2 * h)
+
+
+print(f"z = {z_new.data:g}, a = {a_new.data:g}")
+print(f"{'':>4} {'engine':>9} {'finite diff':>12} {'x_i / 4':>9}")
+for i, wi in enumerate(ws_new):
+    fd = finite_difference(w, x_new, i)
+    print(f"{'w' + str(i):>4} {wi.grad:>9.5f} {fd:>12.5f} {x_new[i] / 4:>9.5f}")
+    assert abs(wi.grad - fd) < 1e-9 and abs(wi.grad - x_new[i] / 4) < 1e-15
+
+# %% [markdown]
+# At $z = 0$ the sigmoid is at its steepest: $a = \tfrac12$ and $\sigma'(0) = \tfrac12 \cdot \tfrac12 = \tfrac14$,
+# so $\partial a/\partial w = x/4$. Compared with $\sigma'(5)$, the same input now moves the output
+# about 38 times more. The next cell prints $\sigma'$ at a few points.
+
+# %%
+for z_val in (0.0, 2.0, 5.0):
+    s_val = sigmoid(z_val)
+    print(f"sigma'({z_val:g}) = {s_val * (1 - s_val):.7f}")
+ratio = 0.25 / dsig_hand
+print(f"sigma'(0) / sigma'(5) = {ratio:.1f}")
+assert 37 < ratio < 39
+
+# %% [markdown]
+# That is **saturation**: once $|z|$ is large the sigmoid is flat, $\sigma'(z)$ is tiny, and every
+# gradient that passes through the neuron is multiplied by it. The neuron learns slowly, however wrong
+# it is. Since $\sigma' \le \tfrac14$ everywhere, a chain of sigmoid layers shrinks the error at every
+# layer; notebook 04 measures this layer by layer.
+#
+# ## Your turn 2 · Write $\partial a / \partial w$ yourself
+#
+# Fill in `my_dadw(w, x)` so that it returns the list $\partial a/\partial w_i$ for
+# $a = \sigma(\sum_i w_i x_i)$, using only `sigmoid` and arithmetic (no `Value`). The checker compares
+# your function with `backward()` on three neurons (one of them at $z = 0$) and tells you the first
+# entry that differs.
+
+# %%
+def my_dadw(w: list[float], x: list[float]) -> list[float] | None:
+    return None  # your code here
+
+
+check_neuron_grad(my_dadw)
+
+# %%
+# The checker must accept the reference answer (micrograd.exercises.SOLUTIONS) and reject a wrong one.
+assert check_neuron_grad(SOLUTIONS["neuron_grad"]).ok
+assert not check_neuron_grad(lambda w, x: [0.25 * xi for xi in x]).ok  # sigma'(0) everywhere: wrong
+
+# %% [markdown]
+# ## Your turn 3 · Playground
+#
+# Put in any weights and inputs (the same length; keep a last input 1 if you want a bias) and run.
+# The cell checks the hand formula $\sigma'(z)\,x$ against the engine and finite differences for your
+# numbers. Try a large $z$ (say $w = [10, 10, 10]$, $x = [1, 1, 1]$): how small do the gradients get?
+
+# %%
+w_play = [2.0, -3.0, 1.0]  # change me
+x_play = [-1.0, -2.0, 1.0]  # change me
+
+ws_play = [Value(wi) for wi in w_play]
+z_play = ws_play[0] * x_play[0]
+for wi, xi in zip(ws_play[1:], x_play[1:]):
+    z_play = z_play + wi * xi
+z_play.sigmoid().backward()
+a_play = sigmoid(z_play.data)
+hand_play = [a_play * (1 - a_play) * xi for xi in x_play]  # sigma'(z) x_i
+print(f"z = {z_play.data:g}, sigma'(z) = {a_play * (1 - a_play):.3e}")
+for i, wi in enumerate(ws_play):
+    fd = finite_difference(w_play, x_play, i)
+    print(f"w{i}: hand {hand_play[i]: .6e}   engine {wi.grad: .6e}   finite diff {fd: .6e}")
+    assert abs(hand_play[i] - wi.grad) <= 1e-12 * max(1.0, abs(wi.grad))
+    assert abs(fd - wi.grad) <= 1e-6 * abs(wi.grad) + 1e-9
+
+# %% [markdown]
 # ## Summary
 #
 # * A neuron is a dot product followed by a nonlinearity; writing the bias as a weight on a constant
@@ -201,3 +300,5 @@ for p, g in zip(neuron.parameters(), grad_engine):
 #   and $10^{-9}$ respectively). Round only at the end: rounding $a$ first inflates $\sigma'(5)$ by ~5%.
 # * The gradient with respect to the *inputs* is $\sigma'(z)\,w$; it is what an earlier layer would
 #   receive during backpropagation.
+# * At $z = 0$ the gradient is largest, $\sigma'(0) = \tfrac14$ (so $\partial a/\partial w = x/4$ for
+#   $x_0 = -3.5$); at $z = 5$ it is about 38 times smaller: a saturated sigmoid barely learns.

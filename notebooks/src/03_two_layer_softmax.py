@@ -8,7 +8,9 @@
 # * the backward pass written with matrices -- five lines, each one application of the chain rule;
 # * why the softmax + cross-entropy pair has the famously simple gradient $\hat y - y$;
 # * how the matrix formulas relate to what a *scalar* autograd engine does: we compute every gradient
-#   both ways and compare them entry by entry.
+#   both ways and compare them entry by entry;
+# * and, by doing it: write the gradient at the logits yourself, and change the input in a
+#   playground that checks the matrix formulas against the engine for your numbers.
 #
 # Biases are left out to keep the matrices small (as in the source notes); a bias would simply receive
 # the same error vector as its layer's pre-activation, $\partial L/\partial b = \partial L/\partial z$.
@@ -22,6 +24,7 @@ import numpy as np
 import torch
 
 from micrograd.engine import Value
+from micrograd.exercises import SOLUTIONS, check_logit_grad
 from micrograd.losses import cross_entropy
 
 np.set_printoptions(precision=6, suppress=True)
@@ -36,6 +39,15 @@ np.set_printoptions(precision=6, suppress=True)
 # | 3 | $z^{(2)} = W^{(2)} a^{(1)}$ (3 classes) |
 # | 4 | $\hat y = \mathrm{softmax}(z^{(2)})$, $\ \hat y_k = e^{z_k} / \sum_j e^{z_j}$ |
 # | 5 | $L = -\sum_k y_k \log \hat y_k$ with a one-hot target $y$ |
+#
+# Three words used from here on:
+#
+# * a **logit** is a raw score $z^{(2)}_k$ of class $k$, any real number, before the softmax turns the
+#   scores into probabilities;
+# * a **one-hot** target for class $c$ is the vector with a 1 at position $c$ and 0 elsewhere (for
+#   $c = 1$ of 3 classes: $[0, 1, 0]$); with it, $-\sum_k y_k \log \hat y_k = -\log \hat y_c$;
+# * $[k = c]$ (an *indicator*, or Iverson bracket) is 1 if $k = c$ and 0 otherwise; so $y_k = [k = c]$, and
+#   $\mathbb{1}(z > 0)$ below is the same idea for "$z > 0$".
 #
 # The numbers are chosen by hand so that two of the four hidden units are switched off by the ReLU:
 # that is where the $\mathbb{1}(z^{(1)} > 0)$ factor of the backward pass becomes visible.
@@ -87,6 +99,42 @@ assert np.allclose(z1, [1.25, -1.3, -0.4, 1.2])
 assert np.allclose(z2, [0.495, 0.46, 0.525])
 assert abs(y_hat.sum() - 1.0) < 1e-15
 assert abs(L - -math.log(y_hat[target])) < 1e-15
+
+# %% [markdown]
+# The network drawn with these numbers: inputs, the four hidden units (with $z^{(1)}$), the three
+# logits and their softmax probabilities. Hidden units 1 and 2 have $z^{(1)} \le 0$, so the ReLU outputs 0
+# there: they are greyed out, and their edges carry nothing forward -- nor, as we will see, any
+# gradient backward.
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 4))
+layer_sizes = [3, 4, 3]
+pos = [[(l, 1.4 * ((n - 1) / 2 - j)) for j in range(n)] for l, n in enumerate(layer_sizes)]
+alive = z1 > 0
+for l in range(2):
+    for k, (x0, y0) in enumerate(pos[l]):
+        for j, (x1, y1) in enumerate(pos[l + 1]):
+            dead = (l == 0 and not alive[j]) or (l == 1 and not alive[k])
+            ax.plot([x0, x1], [y0, y1], color="#dddddd" if dead else "#777777", lw=0.8,
+                    linestyle="--" if dead else "-", zorder=1)
+texts = [
+    [f"$x_{k}$\n{x[k]:g}" for k in range(3)],
+    [f"$z_{j}$\n{z1[j]:.2f}" + ("" if alive[j] else " off") for j in range(4)],
+    [f"$\\hat y_{k}$\n{y_hat[k]:.3f}" + ("\ntarget" if k == target else "") for k in range(3)],
+]
+for l, column in enumerate(pos):
+    for j, (xx, yy) in enumerate(column):
+        off = l == 1 and not alive[j]
+        ax.scatter(xx, yy, s=1500, color="#eeeeee" if off else "white", edgecolor="#aaaaaa" if off else "black", zorder=2)
+        ax.text(xx, yy, texts[l][j], ha="center", va="center", fontsize=8, color="#999999" if off else "black", zorder=3)
+for l, name in enumerate(["input x", "hidden ReLU units", "softmax outputs"]):
+    ax.text(l, -2.9, name, ha="center")
+ax.set_xlim(-0.4, 2.4)
+ax.set_ylim(-3.1, 2.6)
+ax.axis("off")
+fig.tight_layout()
+plt.show()
+assert list(np.flatnonzero(~alive)) == [1, 2]
 
 # %% [markdown]
 # ## Backward pass in matrix form
@@ -277,6 +325,56 @@ print(f"loss before {L:.6f}, after one step {L_new:.6f}")
 assert L_new < L
 
 # %% [markdown]
+# ## Your turn 1 · The gradient at the logits
+#
+# Write `my_logit_grad(logits, target)`: the list $\partial L/\partial z_k$ for
+# $L = -\log \mathrm{softmax}(z)_{\text{target}}$, using only `math` (no `Value`, no numpy). **Predict**
+# before you write it: which entry is negative, and what do the entries add up to? The checker compares
+# your function with `backward()` through `exp`, `/` and `log` on three sets of logits.
+
+# %%
+def my_logit_grad(logits: list[float], target: int) -> list[float] | None:
+    return None  # your code here
+
+
+check_logit_grad(my_logit_grad)
+
+# %%
+# The checker accepts the reference answer (micrograd.exercises.SOLUTIONS) and rejects the classic slip y - y_hat.
+assert check_logit_grad(SOLUTIONS["logit_grad"]).ok
+assert not check_logit_grad(lambda z, c: [-g for g in SOLUTIONS["logit_grad"](z, c)]).ok
+
+# %% [markdown]
+# ## Your turn 2 · Playground: your own input
+#
+# Change the input `x_try` (or the target class) and run. **Predict first**: with `x_try = [1, 2, 0.5]`,
+# which hidden units are switched off, and which rows of $\partial L/\partial W^{(1)}$ become zero? The
+# cell runs the five matrix lines and the scalar engine on your numbers and checks that every entry
+# agrees.
+
+# %%
+x_try = np.array([1.0, -2.0, 0.5])  # change me
+target_try = 1  # change me: 0, 1 or 2
+
+z1_t = W1 @ x_try
+a1_t = np.maximum(0.0, z1_t)
+dz2_t = softmax(W2 @ a1_t) - np.eye(3)[target_try]  # (4)
+dz1_t = (W2.T @ dz2_t) * (z1_t > 0)  # (3b) and (2)
+dW2_t, dW1_t = np.outer(dz2_t, a1_t), np.outer(dz1_t, x_try)  # (3a) and (1)
+
+x_v = [Value(float(v)) for v in x_try]
+W1_v = [[Value(float(v)) for v in row] for row in W1]
+W2_v = [[Value(float(v)) for v in row] for row in W2]
+loss_v = cross_entropy([dot(row, [dot(r, x_v).relu() for r in W1_v]) for row in W2_v], target_try)
+loss_v.backward()
+
+print("hidden units switched off:", [j for j in range(4) if z1_t[j] <= 0])
+print("dL/dW1 from the matrices:\n", dW1_t + 0.0)
+assert np.allclose([[w.grad for w in row] for row in W1_v], dW1_t, rtol=0, atol=1e-12)
+assert np.allclose([[w.grad for w in row] for row in W2_v], dW2_t, rtol=0, atol=1e-12)
+print("all 24 weight gradients agree with the engine")
+
+# %% [markdown]
 # ## Summary
 #
 # * Forward: $z^{(1)} = W^{(1)}x$, $a^{(1)} = \mathrm{ReLU}(z^{(1)})$, $z^{(2)} = W^{(2)}a^{(1)}$,
@@ -289,3 +387,5 @@ assert L_new < L
 # * Units the ReLU switched off get zero gradient, and so do all weights into and out of them.
 # * The scalar engine, which only knows local derivatives of `+ * relu exp / log`, reproduces all 35
 #   numbers to within $10^{-14}$; so does the library's `cross_entropy`, and PyTorch agrees.
+# * A logit is a raw class score; a one-hot target has $y_k = [k = c]$; and $\partial L/\partial z = \hat y - y$
+#   is negative only for the correct class and sums to zero.

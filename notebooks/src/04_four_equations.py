@@ -7,20 +7,18 @@
 #   with the quadratic cost $C = \tfrac12 \lVert a^L - y \rVert^2$;
 # * what the "error" $\delta^l = \partial C / \partial z^l$ of a layer is, and that a scalar autograd
 #   engine computes exactly the same numbers (they are the gradients it stores on the $z$ nodes);
-# * the fully connected layer as a matrix multiply $z = W a + b$, and its three gradients.
+# * the fully connected layer as a matrix multiply $z = W a + b$, and its three gradients;
+# * where the four equations come from: the chain rule, summed over every path (which is why a
+#   transpose appears), with a picture of the errors flowing back;
+# * how many parameters the 784-16-16-10 digit network of the source notes has, counted by the library;
+# * and, by doing it: write BP1 yourself, count parameters, and check BP1-BP4 on your own network.
 #
 # Notation: layer $l$ computes $z^l = w^l a^{l-1} + b^l$ and $a^l = \sigma(z^l)$; $w^l_{jk}$ connects
 # unit $k$ of layer $l-1$ to unit $j$ of layer $l$; $L$ is the last layer; $\odot$ is element-wise
 # multiplication.
 #
-# | | equation | in words |
-# | :-- | :-- | :-- |
-# | BP1 | $\delta^L = \nabla_a C \odot \sigma'(z^L)$ | error at the output: how the cost reacts to the output, times how the output reacts to $z$ |
-# | BP2 | $\delta^l = \bigl((w^{l+1})^\top \delta^{l+1}\bigr) \odot \sigma'(z^l)$ | errors travel backwards through the transposed weights, then through the activation |
-# | BP3 | $\partial C / \partial b^l_j = \delta^l_j$ | a bias sees the error of its unit directly |
-# | BP4 | $\partial C / \partial w^l_{jk} = a^{l-1}_k\, \delta^l_j$ | a weight's gradient is "input activation times output error" |
-#
-# For the quadratic cost, $\nabla_a C = a^L - y$.
+# We first look at one fully connected layer, then derive the four equations from the chain rule on a
+# 4-3-3-2 network, and only then write them down and check them against the engine.
 
 # %%
 %matplotlib inline
@@ -28,6 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from micrograd.engine import Value
+from micrograd.exercises import SOLUTIONS, check_output_error, check_parameter_count
 from micrograd.nn import MLP, Layer
 from micrograd.viz import draw_dot
 from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
@@ -42,6 +41,51 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     s = sigmoid(z)
     return s * (1.0 - s)
+
+# %% [markdown]
+# ## First: the fully connected layer is a matrix multiply
+#
+# A layer of $m$ neurons reading the same $n$ inputs computes $z_j = \sum_k W_{jk} a_k + b_j$ for every
+# $j$ -- all at once, $z = W a + b$. If the rest of the network hands back $g = \partial C/\partial z$, the
+# chain rule gives three gradients:
+#
+# $$\frac{\partial C}{\partial W} = g\, a^\top \quad (m \times n), \qquad
+#   \frac{\partial C}{\partial b} = g, \qquad
+#   \frac{\partial C}{\partial a} = W^\top g \quad (\text{passed on to the previous layer}).$$
+#
+# The first is what we need to update the weights; the last is what lets backpropagation continue.
+# To check them with the engine we make a scalar whose gradient with respect to $z$ is exactly $g$:
+# $s = \sum_j g_j z_j$.
+
+# %%
+layer = Layer(3, 2, activation=None, seed=7)  # 3 inputs, 2 outputs, no activation: z = W a + b
+for j, neuron in enumerate(layer.neurons):
+    neuron.b.data = [0.1, -0.2][j]
+W = np.array([[wk.data for wk in n.w] for n in layer.neurons])
+bias = np.array([n.b.data for n in layer.neurons])
+
+a_in = np.array([1.0, -0.5, 2.0])
+g = np.array([0.3, -1.2])  # pretend upstream gradient dC/dz
+
+a_values = [Value(float(v)) for v in a_in]
+z = layer(a_values)
+s = sum((float(gj) * zj for gj, zj in zip(g, z)), Value(0.0))
+s.backward()
+
+print(f"W =\n{W}")
+print("z = W a + b =", W @ a_in + bias, "  engine:", np.array([zj.data for zj in z]))
+assert np.allclose([zj.data for zj in z], W @ a_in + bias, rtol=0, atol=1e-15)
+
+dW_engine = np.array([[wk.grad for wk in n.w] for n in layer.neurons])
+db_engine = np.array([n.b.grad for n in layer.neurons])
+da_engine = np.array([v.grad for v in a_values])
+print(f"dC/dW = g a^T =\n{np.outer(g, a_in)}")
+print("dC/db = g     =", g)
+print("dC/da = W^T g =", W.T @ g)
+
+assert np.allclose(dW_engine, np.outer(g, a_in), rtol=0, atol=1e-15)
+assert np.allclose(db_engine, g, rtol=0, atol=1e-15)
+assert np.allclose(da_engine, W.T @ g, rtol=0, atol=1e-15)
 
 # %% [markdown]
 # ## A 4-3-3-2 network
@@ -59,6 +103,84 @@ y = np.array([1.0, 0.0])
 
 for l, (w, b) in enumerate(zip(weights, biases), start=1):
     print(f"layer {l}: w{l} has shape {w.shape}, b{l} has shape {b.shape}")
+
+# %% [markdown]
+# ## Deriving the four equations
+#
+# Define the *error* of unit $j$ in layer $l$ as $\delta^l_j = \partial C/\partial z^l_j$: how much the cost
+# changes when that unit's weighted input changes. Everything else follows from the chain rule.
+#
+# **BP1 (output layer).** $z^L_j$ affects $C$ only through $a^L_j = \sigma(z^L_j)$, one path:
+#
+# $$\delta^L_j = \frac{\partial C}{\partial a^L_j}\,\frac{\partial a^L_j}{\partial z^L_j}
+#   = \frac{\partial C}{\partial a^L_j}\,\sigma'(z^L_j), \qquad\text{for } C = \tfrac12\lVert a^L - y\rVert^2:\
+#   \frac{\partial C}{\partial a^L_j} = a^L_j - y_j .$$
+#
+# **BP2 (one layer back).** $z^l_k$ affects $C$ through $a^l_k$, and $a^l_k$ feeds *every* unit $j$ of
+# the next layer, with weight $w^{l+1}_{jk}$ (since $z^{l+1}_j = \sum_k w^{l+1}_{jk} a^l_k + b^{l+1}_j$). The
+# chain rule adds up one term per path:
+#
+# $$\delta^l_k = \sum_j \frac{\partial C}{\partial z^{l+1}_j}\,\frac{\partial z^{l+1}_j}{\partial a^l_k}\,
+#   \frac{\partial a^l_k}{\partial z^l_k} = \Bigl(\sum_j w^{l+1}_{jk}\,\delta^{l+1}_j\Bigr)\,\sigma'(z^l_k).$$
+#
+# The sum runs over the *first* index of $w^{l+1}_{jk}$, down column $k$ of the matrix $w^{l+1}$: that is
+# row $k$ of its transpose, so all $k$ at once read $\bigl((w^{l+1})^\top \delta^{l+1}\bigr) \odot \sigma'(z^l)$.
+# The forward pass multiplies by $w$ (rows: "which inputs does unit $j$ read?"); the backward pass
+# multiplies by $w^\top$ (columns: "which units did input $k$ feed?").
+#
+# **BP3 and BP4 (parameters).** $z^l_j = \sum_k w^l_{jk} a^{l-1}_k + b^l_j$, so $\partial z^l_j/\partial b^l_j = 1$
+# and $\partial z^l_j/\partial w^l_{jk} = a^{l-1}_k$, one path each: $\partial C/\partial b^l_j = \delta^l_j$
+# and $\partial C/\partial w^l_{jk} = a^{l-1}_k\,\delta^l_j$ (for the layer at once, $\delta^l (a^{l-1})^\top$).
+#
+# The picture shows BP2 for unit $k = 0$ of layer 2: the errors of both output units (layer 3) flow back
+# along the two weights that leave it (red), and are summed there; the numpy section below checks
+# this sum of paths against BP2 in numbers.
+
+# %%
+fig, ax = plt.subplots(figsize=(7.5, 3.6))
+columns = [[(l, j, (n - 1) / 2 - j) for j in range(n)] for l, n in enumerate(sizes)]  # unit 0 on top
+for (l, n_in), n_out in zip(enumerate(sizes[:-1]), sizes[1:]):
+    for k in range(n_in):
+        for j in range(n_out):
+            red = l == 2 and k == 0
+            ax.annotate("", xy=(l, (n_in - 1) / 2 - k), xytext=(l + 1, (n_out - 1) / 2 - j),
+                        arrowprops=dict(arrowstyle="->", color="#D55E00" if red else "#cccccc",
+                                        lw=2 if red else 0.8, shrinkA=11, shrinkB=11))
+            if red:
+                ax.text(l + 0.5, ((n_in - 1) / 2 - k + (n_out - 1) / 2 - j) / 2 + 0.15,
+                        f"$w^3_{{{j}0}}\\delta^3_{j}$", color="#D55E00", fontsize=9, ha="center")
+names = ["x", "layer 1", "layer 2", "layer 3 (output)"]
+for column in columns:
+    for l, j, yy in column:
+        ax.scatter(l, yy, s=500, color="white", edgecolor="black", zorder=3)
+        ax.text(l, yy, f"$x_{j}$" if l == 0 else f"$\\delta^{l}_{j}$", ha="center", va="center", zorder=4)
+for l, name in enumerate(names):
+    ax.text(l, -2.3, name, ha="center")
+ax.set_xlim(-0.4, 3.4)
+ax.set_ylim(-2.5, 2.0)
+ax.axis("off")
+ax.set_title(r"BP2 for one unit: $\delta^2_0 = (w^3_{00}\delta^3_0 + w^3_{10}\delta^3_1)\,\sigma'(z^2_0)$",
+             fontsize=10)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# With the conventions fixed, the four equations are:
+#
+# | | equation | in words |
+# | :-- | :-- | :-- |
+# | BP1 | $\delta^L = \nabla_a C \odot \sigma'(z^L)$ | error at the output: how the cost reacts to the output, times how the output reacts to $z$ |
+# | BP2 | $\delta^l = \bigl((w^{l+1})^\top \delta^{l+1}\bigr) \odot \sigma'(z^l)$ | errors travel backwards through the transposed weights, then through the activation |
+# | BP3 | $\partial C / \partial b^l_j = \delta^l_j$ | a bias sees the error of its unit directly |
+# | BP4 | $\partial C / \partial w^l_{jk} = a^{l-1}_k\, \delta^l_j$ | a weight's gradient is "input activation times output error" |
+#
+#
+# **How this differs from the source notes.** The notes use the cost $\sum_j (a_j - y_j)^2$ without the
+# $\tfrac12$, so their $\nabla_a C$ is really $2(a - y)$ where they write $(a - y)$; here the $\tfrac12$ makes
+# it exactly $a - y$. The notes number the input as layer 1 and compute layers $2, \dots, L$; here the
+# input is $a^0 = x$ and the layers are $1, 2, 3$. And in their derivation for a weight one layer back,
+# the term $\delta^L \cdot w^l \cdot \sigma'(z^{l-1})$ is called "$\delta^l$" although it is
+# $\delta^{l-1}$, and the transpose is missing: it should read $\bigl((w^l)^\top \delta^l\bigr) \odot \sigma'(z^{l-1})$.
 
 # %% [markdown]
 # ## The four equations in numpy
@@ -90,6 +212,13 @@ print(f"C = {cost:.6f}")
 for l, d in enumerate(deltas, start=1):
     print(f"delta^{l} = {d}")
 print(f"dC/dw^3 =\n{grad_w[2]}")
+
+# BP2 for unit 0 of layer 2, written as the sum over the two paths of the picture:
+zs_check = [weights[0] @ x + biases[0]]
+zs_check.append(weights[1] @ sigmoid(zs_check[0]) + biases[1])
+path_sum = sum(weights[2][j, 0] * deltas[2][j] for j in range(2)) * sigmoid_prime(zs_check[1][0])
+print(f"sum over paths: {path_sum:.10f}   BP2: {deltas[1][0]:.10f}")
+assert abs(path_sum - deltas[1][0]) < 1e-15
 
 # %% [markdown]
 # ## The same network in the engine
@@ -265,49 +394,89 @@ for layer, w, b in zip(model.layers, np_w, np_b):
     assert np.allclose(engine_w, w, rtol=0, atol=1e-12) and np.allclose(engine_b, b, rtol=0, atol=1e-12)
 
 # %% [markdown]
-# ## The fully connected layer is a matrix multiply
+# ## Your turn 1 · Write BP1
 #
-# A layer of $m$ neurons reading the same $n$ inputs computes $z_j = \sum_k W_{jk} a_k + b_j$ for every
-# $j$ -- all at once, $z = W a + b$. If the rest of the network hands back $g = \partial C/\partial z$, the
-# chain rule gives three gradients:
-#
-# $$\frac{\partial C}{\partial W} = g\, a^\top \quad (m \times n), \qquad
-#   \frac{\partial C}{\partial b} = g, \qquad
-#   \frac{\partial C}{\partial a} = W^\top g \quad (\text{passed on to the previous layer}).$$
-#
-# The first is what we need to update the weights; the last is what lets backpropagation continue.
-# To check them with the engine we make a scalar whose gradient with respect to $z$ is exactly $g$:
-# $s = \sum_j g_j z_j$.
+# Fill in `my_output_error(z, y)`: the output error $\delta^L = \partial C/\partial z^L$ for sigmoid
+# outputs $a^L = \sigma(z^L)$ and the cost $C = \tfrac12 \lVert a^L - y \rVert^2$, as a list (plain Python
+# and `math` are enough). The checker builds the same cost from `Value`s, calls `backward()` and compares.
+# **Predict** first: if one output is already exactly right ($a_j = y_j$), what is its $\delta_j$?
 
 # %%
-layer = Layer(3, 2, activation=None, seed=7)  # 3 inputs, 2 outputs, no activation: z = W a + b
-for j, neuron in enumerate(layer.neurons):
-    neuron.b.data = [0.1, -0.2][j]
-W = np.array([[wk.data for wk in n.w] for n in layer.neurons])
-bias = np.array([n.b.data for n in layer.neurons])
+import math
 
-a_in = np.array([1.0, -0.5, 2.0])
-g = np.array([0.3, -1.2])  # pretend upstream gradient dC/dz
 
-a_values = [Value(float(v)) for v in a_in]
-z = layer(a_values)
-s = sum((float(gj) * zj for gj, zj in zip(g, z)), Value(0.0))
-s.backward()
+def my_output_error(z: list[float], y: list[float]) -> list[float] | None:
+    return None  # your code here
 
-print(f"W =\n{W}")
-print("z = W a + b =", W @ a_in + bias, "  engine:", np.array([zj.data for zj in z]))
-assert np.allclose([zj.data for zj in z], W @ a_in + bias, rtol=0, atol=1e-15)
 
-dW_engine = np.array([[wk.grad for wk in n.w] for n in layer.neurons])
-db_engine = np.array([n.b.grad for n in layer.neurons])
-da_engine = np.array([v.grad for v in a_values])
-print(f"dC/dW = g a^T =\n{np.outer(g, a_in)}")
-print("dC/db = g     =", g)
-print("dC/da = W^T g =", W.T @ g)
+check_output_error(my_output_error)
 
-assert np.allclose(dW_engine, np.outer(g, a_in), rtol=0, atol=1e-15)
-assert np.allclose(db_engine, g, rtol=0, atol=1e-15)
-assert np.allclose(da_engine, W.T @ g, rtol=0, atol=1e-15)
+# %%
+# The checker accepts the reference answer and rejects the common slip of forgetting sigma'(z).
+assert check_output_error(SOLUTIONS["output_error"]).ok
+assert not check_output_error(lambda z, y: [1 / (1 + math.exp(-zj)) - yj for zj, yj in zip(z, y)]).ok
+
+# %% [markdown]
+# ## Your turn 2 · How big is the digit network?
+#
+# The source notes' network reads a $28 \times 28$ image (784 pixel values), has two hidden layers of 16
+# units and 10 outputs, one per digit: 784-16-16-10. Its cost is the quadratic cost averaged over all
+# $m$ training images, $C = \frac1m \sum_{i=1}^m C_i$, so its gradient is the average of the per-image
+# gradients that BP1-BP4 compute; the notes call the parameter count "13k". **Count them exactly by
+# hand** (each layer: a weight per input per unit, plus one bias per unit) and put your number in place of
+# `None`; the checker asks the library, `len(MLP(784, [16, 16, 10]).parameters())`.
+
+# %%
+my_count = None  # your answer
+check_parameter_count(my_count)
+
+# %%
+assert check_parameter_count(SOLUTIONS["parameter_count"]).ok
+assert not check_parameter_count(13_000).ok  # "13k" is a rounded count
+digit_net = MLP(784, [16, 16, 10], seed=0)  # the library's count, layer by layer (not printed: try first)
+per_layer = [sum(len(n.parameters()) for n in layer.neurons) for layer in digit_net.layers]
+assert sum(per_layer) == len(digit_net.parameters()) == SOLUTIONS["parameter_count"]
+
+# %% [markdown]
+# The gradient of $C$ is a vector with one entry per parameter, so "the direction of steepest descent"
+# for this network lives in a space of that many dimensions.
+#
+# ## Your turn 3 · Playground: BP1-BP4 on your own network
+#
+# Change the sizes, the seed, the input or the target (an input has `sizes[0]` numbers, a target
+# `sizes[-1]`) and run: the four equations in numpy and the engine's `backward()` must agree on every
+# error and every gradient, whatever you choose. **Predict**: with larger weights (`scale = 5`), do the
+# errors of the first layer get larger or smaller than those of the last?
+
+# %%
+sizes_play = [4, 3, 3, 2]  # change me
+seed_play, scale = 1, 1.0  # change me
+rng_play = np.random.default_rng(seed_play)
+x_play = rng_play.normal(size=sizes_play[0])
+y_play = rng_play.uniform(size=sizes_play[-1])
+w_play = [scale * rng_play.normal(size=(o, i)) for i, o in zip(sizes_play[:-1], sizes_play[1:])]
+b_play = [rng_play.normal(size=o) for o in sizes_play[1:]]
+
+_, deltas_play, gb_play, gw_play = backprop(w_play, b_play, x_play, y_play)
+
+net = MLP(sizes_play[0], sizes_play[1:], activation="sigmoid", final_activation="sigmoid", seed=0)
+for layer, w, b in zip(net.layers, w_play, b_play):
+    for j, neuron in enumerate(layer.neurons):
+        for k, wk in enumerate(neuron.w):
+            wk.data = float(w[j, k])
+        neuron.b.data = float(b[j])
+h = [Value(float(v)) for v in x_play]
+z_play = []
+for layer in net.layers:
+    h = layer(h)
+    z_play.append([a.parents[0] for a in h])
+(0.5 * sum(((a - float(t)) ** 2 for a, t in zip(h, y_play)), Value(0.0))).backward()
+
+for l, layer in enumerate(net.layers):
+    assert np.allclose([z.grad for z in z_play[l]], deltas_play[l], rtol=1e-9, atol=1e-15)
+    assert np.allclose([n.b.grad for n in layer.neurons], gb_play[l], rtol=1e-9, atol=1e-15)
+    assert np.allclose([[wk.grad for wk in n.w] for n in layer.neurons], gw_play[l], rtol=1e-9, atol=1e-15)
+    print(f"layer {l + 1}: mean |delta| = {np.abs(deltas_play[l]).mean():.2e}  (numpy and engine agree)")
 
 # %% [markdown]
 # ## Summary
@@ -322,3 +491,5 @@ assert np.allclose(da_engine, W.T @ g, rtol=0, atol=1e-15)
 # * A fully connected layer is $z = Wa + b$, with $\partial C/\partial W = g a^\top$,
 #   $\partial C/\partial b = g$ and $\partial C/\partial a = W^\top g$ for an upstream gradient $g$.
 # * $\sigma' \le 1/4$, so errors tend to shrink as BP2 carries them backwards through sigmoid layers.
+# * The 784-16-16-10 digit network has $784 \cdot 16 + 16 + 16 \cdot 16 + 16 + 16 \cdot 10 + 10 = 13{,}002$
+#   parameters, and its cost is averaged over the training images, so its gradient is too.

@@ -7,10 +7,16 @@
 #   error) looks in PyTorch and in micrograd, and that both produce the same gradients -- which we also
 #   derive by hand;
 # * the *row-vector* convention $z = xW + b$ used by the tutorial, versus the column convention
-#   $z = Wx + b$ of `torch.nn.Linear` and of micrograd's neurons;
+#   $z = Wx + b$ of the notes and of micrograd's neurons; `torch.nn.Linear` stores $W$ as
+#   (outputs $\times$ inputs) like the column convention but works on a batch of *rows*, computing
+#   $z = xW^\top + b$;
 # * one manual gradient-descent step, written the same way in both libraries;
 # * how `Linear(2,4) → ReLU → Linear(4,1) → Sigmoid` with binary cross-entropy trains with SGD and
-#   with Adam in both libraries, giving the same loss curves to ~12 digits.
+#   with Adam in both libraries, giving the same loss curves to ~12 digits;
+# * why binary cross-entropy after a sigmoid has the gradient $\partial L/\partial z = \hat y - y$;
+# * how the starting weights are drawn (PyTorch's default and micrograd's), and why equal starting
+#   weights would make every hidden unit learn the same thing;
+# * and, by doing it: write the BCE gradient yourself, predict what equal weights do, and play with $z$ and $y$.
 #
 # Everything runs in float64, so "the same" means equal to rounding error, and each claim is an `assert`.
 
@@ -24,7 +30,9 @@ import torch
 
 from micrograd.data import make_moons
 from micrograd.engine import Value
+from micrograd.exercises import SOLUTIONS, check_bce_grad
 from micrograd.losses import binary_cross_entropy
+from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
 from micrograd.torch_bridge import from_torch
 
@@ -81,7 +89,8 @@ z1 = x @ W1 + b1
 a1 = torch.relu(z1)
 y_hat = a1 @ W2 + b2
 loss = 0.5 * (y_hat - y) ** 2
-loss = loss.sum()  # a one-element tensor -> a scalar, so backward() needs no argument
+loss = loss.sum()  # shape [1] -> shape [] (a 0-d scalar); optional: backward() needs no argument
+# for any one-element tensor, so loss.backward() would work on the shape-[1] tensor just as well
 loss.backward()
 
 torch_params = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
@@ -302,6 +311,137 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# ## Part 3 · Why BCE after a sigmoid gives $\hat y - y$
+#
+# For one example with label $y \in \{0, 1\}$ and prediction $\hat y = \sigma(z)$, binary cross-entropy is
+#
+# $$L(y, \hat y) = -y \log \hat y - (1 - y) \log(1 - \hat y).$$
+#
+# Its derivative with respect to the prediction is $\partial L/\partial \hat y = -\frac{y}{\hat y} + \frac{1-y}{1-\hat y}
+# = \frac{\hat y - y}{\hat y (1 - \hat y)}$, and the sigmoid contributes $\partial \hat y/\partial z = \hat y(1 - \hat y)$.
+# Multiplied, the denominators cancel:
+#
+# $$\frac{\partial L}{\partial z} = \frac{\hat y - y}{\hat y(1-\hat y)} \cdot \hat y(1-\hat y) = \hat y - y .$$
+#
+# So the error at the output is just "prediction minus label", the same form as softmax with
+# cross-entropy in notebook 03, and it does not vanish when the sigmoid saturates (a confidently
+# wrong $\hat y \approx 0$ for $y = 1$ still gets $\partial L/\partial z \approx -1$).
+#
+# ### Your turn 1 · Write it
+#
+# Fill in `my_bce_grad(y_hat, y)` returning $\partial L/\partial z$. The checker builds $\sigma$ and the BCE
+# from `Value`s for four $(z, y)$ pairs and compares with `backward()`.
+
+# %%
+def my_bce_grad(y_hat: float, y: float) -> float | None:
+    return None  # your code here
+
+
+check_bce_grad(my_bce_grad)
+
+# %%
+# The checker accepts the reference answer and rejects dL/dy_hat (the gradient before the sigmoid's factor).
+assert check_bce_grad(SOLUTIONS["bce_grad"]).ok
+assert not check_bce_grad(lambda y_hat, y: (y_hat - y) / (y_hat * (1 - y_hat))).ok
+
+# %% [markdown]
+# ### Your turn 2 · Playground
+#
+# Choose a logit $z$ and a label $y$ and run: the cell checks $\hat y - y$ against micrograd's
+# `binary_cross_entropy` and PyTorch's `BCELoss` for your numbers. **Predict**: for $z = -8$ and $y = 1$,
+# is the gradient small (saturated) or large?
+
+# %%
+z_play, y_play = -8.0, 1.0  # change me (y must be 0 or 1)
+
+z_v = Value(z_play)
+binary_cross_entropy([z_v.sigmoid()], [y_play]).backward()
+z_t = torch.tensor(z_play, requires_grad=True)
+torch.nn.BCELoss()(torch.sigmoid(z_t), torch.tensor(y_play)).backward()
+y_hat_play = 1.0 / (1.0 + np.exp(-z_play))
+print(f"y_hat = {y_hat_play:.6g}; dL/dz: hand {y_hat_play - y_play:.6g}, micrograd {z_v.grad:.6g}, PyTorch {z_t.grad.item():.6g}")
+assert abs(z_v.grad - (y_hat_play - y_play)) < 1e-9 and abs(z_t.grad.item() - (y_hat_play - y_play)) < 1e-9
+
+# %% [markdown]
+# ## Part 4 · Where the starting weights come from
+#
+# `torch.nn.Linear(fan_in, fan_out)` draws every weight and bias from the uniform distribution
+# $U(-1/\sqrt{\text{fan\_in}},\ 1/\sqrt{\text{fan\_in}})$, so the spread shrinks as a unit gets more
+# inputs and $z$ stays of order 1. micrograd's `Neuron` draws weights from $U(-1, 1)$ whatever the fan-in,
+# and starts every bias at 0. The cell prints both for a layer with 3 inputs.
+
+# %%
+torch.manual_seed(1)
+lin = torch.nn.Linear(3, 1)
+bound = 1 / np.sqrt(3)
+print(f"PyTorch nn.Linear(3, 1): weights {lin.weight.data.numpy().round(4).tolist()}, bias {lin.bias.item():.4f}, bound {bound:.3f}")
+neuron_weights = MLP(3, [1], seed=1).parameters()
+print(f"micrograd MLP(3, [1]):   weights {[round(p.data, 4) for p in neuron_weights[:3]]}, bias {neuron_weights[3].data}")
+big = torch.nn.Linear(3, 1000)  # many draws from the same distribution
+assert big.weight.abs().max() <= bound and big.weight.abs().max() > 0.99 * bound
+assert all(abs(p.data) <= 1 for p in neuron_weights) and neuron_weights[3].data == 0.0
+
+# %% [markdown]
+# Some notes print the weights of a fresh `nn.Linear(3, 1)` as about 0.01 (for example
+# `[0.0213, -0.0145, 0.0071]`). Under the default that is implausible: the bound is
+# $1/\sqrt 3 \approx 0.577$, and the chance that all three weights land within $0.0213$ of zero is
+# $(0.0213/0.577)^3 \approx 5 \cdot 10^{-5}$. Such printouts come from a different initialisation (or were
+# made up); a fresh layer's weights are typically a few tenths.
+
+# %%
+chance = (0.0213 / bound) ** 3
+print(f"P(all three |w| <= 0.0213) = {chance:.1e}")
+assert chance < 1e-4
+
+# %% [markdown]
+# ### Your turn 3 · Predict, then run: all weights equal
+#
+# Why random at all? Suppose every weight starts at the same value, 0.5. **Predict before running**: after
+# one backward pass, how do the gradients of the four hidden units compare? And after 50 training steps?
+
+# %%
+def equal_start_net() -> MLP:
+    net = MLP(2, [4, 1], activation="relu", final_activation="sigmoid", seed=0)
+    for p in net.parameters():
+        p.data = 0.5  # every weight and bias the same
+    return net
+
+
+def hidden_unit_grads(net: MLP) -> list[list[float]]:
+    return [[p.grad for p in unit.parameters()] for unit in net.layers[0].neurons]
+
+
+net = equal_start_net()
+binary_cross_entropy([net(row) for row in X_rows], targets).backward()
+print("hidden-unit gradients (w0, w1, b) with equal start:")
+for g in hidden_unit_grads(net):
+    print("  ", [round(v, 6) for v in g])
+assert all(g == hidden_unit_grads(net)[0] for g in hidden_unit_grads(net))
+
+opt = SGD(net.parameters(), lr=0.5)
+for _ in range(50):
+    opt.zero_grad()
+    binary_cross_entropy([net(row) for row in X_rows], targets).backward()
+    opt.step()
+units = [[round(p.data, 9) for p in unit.parameters()] for unit in net.layers[0].neurons]
+print("hidden units after 50 steps:", units)
+assert all(u == units[0] for u in units)  # still four copies of one unit
+
+# %% [markdown]
+# Every hidden unit sees the same inputs with the same weights, so it computes the same $z$, receives the
+# same error and gets the same update: the four units stay identical forever, and the layer is no better
+# than a single unit. Random starting weights **break the symmetry**: with a seeded random start the
+# units get different gradients from the first step.
+
+# %%
+net = MLP(2, [4, 1], activation="relu", final_activation="sigmoid", seed=0)
+binary_cross_entropy([net(row) for row in X_rows], targets).backward()
+grads = hidden_unit_grads(net)
+for g in grads:
+    print("  ", [round(v, 6) for v in g])
+assert len({tuple(g) for g in grads}) > 1
+
+# %% [markdown]
 # ## Summary
 #
 # * The tutorial network ($x = [1,2]$, $W_1 = [[0.1,0.2],[0.3,0.4]]$, $W_2 = [[0.5],[0.6]]$, zero biases)
@@ -310,6 +450,11 @@ plt.show()
 #   $\partial L/\partial b_1 = [-0.025,-0.03]$, $\partial L/\partial b_2 = -0.05$ -- by hand, in PyTorch and
 #   in micrograd, bit for bit.
 # * One manual step with $\eta = 0.1$ gives identical parameters in both libraries and lowers the loss.
-# * The row convention $z = xW + b$ and the column convention $z = Wx + b$ differ only by a transpose.
+# * The row convention $z = xW + b$ and the column convention $z = Wx + b$ differ only by a transpose;
+#   `torch.nn.Linear` keeps $W$ as (out, in) and computes $xW^\top + b$ on each row $x$ of a batch.
 # * `Linear(2,4) → ReLU → Linear(4,1) → Sigmoid` with BCE, converted with `from_torch`, trains to the same
 #   loss curve in both libraries with SGD and with Adam (relative gap below $10^{-12}$ over 80 steps).
+# * Sigmoid + BCE: $\partial L/\partial z = \hat y - y$, because $\sigma'$ cancels the denominator of $\partial L/\partial\hat y$.
+# * PyTorch starts weights and biases in $U(\pm 1/\sqrt{\text{fan\_in}})$ (bound 0.577 for 3 inputs, so
+#   printed weights of ~0.01 are implausible); micrograd uses $U(-1, 1)$ and zero biases. Equal starting
+#   weights keep all hidden units identical; random ones break that symmetry.

@@ -8,7 +8,9 @@
 # * how the chain rule, run on Values instead of numbers, gives derivatives of derivatives, and how
 #   a second derivative drives Newton's method;
 # * why training uses *reverse* mode: counting the passes that forward mode and reverse mode need for
-#   a function with n inputs and m outputs.
+#   a function with n inputs and m outputs;
+# * and, by doing it: write the local derivative of an op yourself (gradcheck tells you if it is right),
+#   and try Newton's method on your own polynomial.
 
 # %%
 import time
@@ -17,6 +19,7 @@ import matplotlib.pyplot as plt
 
 from micrograd import gradcheck
 from micrograd.engine import Op, Value, grad, jvp
+from micrograd.exercises import SOLUTIONS, check_partials
 from micrograd.gradcheck import GradcheckError
 
 # %% [markdown]
@@ -52,6 +55,34 @@ except GradcheckError as error:
     caught = True
     print(error)
 assert caught
+
+# %% [markdown]
+# ### Your turn 1 · Write the partials of softplus
+#
+# $\mathrm{softplus}(a) = \log(1 + e^a)$ is a smooth ReLU (micrograd's BCE uses it). Fill in
+# `my_softplus_partials(a, out)`, returning a one-element tuple with $d\,\mathrm{softplus}/da$ (you get the
+# input `a` and the forward value `out`; either may be used). **Predict**: what is the derivative at
+# $a = 0$, and which function you have met before is it? The checker wraps your partials in an `Op` and
+# runs `gradcheck` at three points.
+
+# %%
+import math
+
+
+def softplus_forward(a: float) -> float:
+    return math.log1p(math.exp(a))
+
+
+def my_softplus_partials(a: float, out: float) -> tuple[float] | None:
+    return None  # your code here
+
+
+check_partials(softplus_forward, my_softplus_partials)
+
+# %%
+# The checker accepts the reference answer (micrograd.exercises.SOLUTIONS) and catches a wrong one.
+assert check_partials(softplus_forward, SOLUTIONS["softplus_partials"]).ok
+assert not check_partials(softplus_forward, lambda a, out: (out,)).ok
 
 # %% [markdown]
 # ## 2. Derivatives of derivatives
@@ -92,6 +123,32 @@ v = Value(x_k)
 (slope,) = grad(g(v), [v])
 assert abs(slope.data) < 1e-12, "Newton converged to a stationary point"
 assert abs(path[-1] - path[-2]) < 1e-12
+
+# %% [markdown]
+# ### Your turn 2 · Playground: Newton on your own polynomial
+#
+# Choose the coefficients of $g(x) = c_4 x^4 + c_2 x^2 + c_1 x$ and a starting point. The cell checks the
+# hand formulas $g'(x) = 4c_4x^3 + 2c_2x + c_1$ and $g''(x) = 12c_4x^2 + 2c_2$ against `grad` at every
+# Newton step, for your numbers. **Predict**: starting from $x_0 = 0.1$ with the default coefficients,
+# does Newton find a minimum or a maximum of $g$? (Look at the sign of $g''$ where it stops.)
+
+# %%
+c4, c2, c1, x_start = 1.0, -3.0, 1.0, 0.1  # change me
+
+x_k = x_start
+for _ in range(8):
+    v = Value(x_k)
+    (d1,) = grad(c4 * v**4 + c2 * v**2 + c1 * v, [v], create_graph=True)
+    (d2,) = grad(d1, [v])
+    d1_hand, d2_hand = 4 * c4 * x_k**3 + 2 * c2 * x_k + c1, 12 * c4 * x_k**2 + 2 * c2
+    assert abs(d1.data - d1_hand) <= 1e-9 * max(1.0, abs(d1_hand)), "g' by hand and by grad disagree"
+    assert abs(d2.data - d2_hand) <= 1e-9 * max(1.0, abs(d2_hand)), "g'' by hand and by grad disagree"
+    if d2.data == 0:
+        print("g''(x) = 0: Newton's step is undefined here; try another start")
+        break
+    x_k = x_k - d1.data / d2.data
+print(f"Newton stops at x = {x_k:.10f}, g''(x) = {12 * c4 * x_k**2 + 2 * c2:.4f}:",
+      "a minimum" if 12 * c4 * x_k**2 + 2 * c2 > 0 else "a maximum (or a saddle)")
 
 # %% [markdown]
 # ## 3. Forward mode and reverse mode
@@ -185,3 +242,5 @@ assert seconds_forward[-1] > seconds_reverse[-1]
 #   method its step.
 # * Forward mode needs one pass per input, reverse mode one per output: for a loss of many
 #   parameters, reverse mode wins, which is why `backward()` is reverse mode.
+# * Newton's method only looks for $g'(x) = 0$: depending on the start it can land on a maximum, and
+#   the sign of $g''$ tells which.
