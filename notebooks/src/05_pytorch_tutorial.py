@@ -38,6 +38,17 @@ from micrograd.torch_bridge import from_torch
 
 torch.set_default_dtype(torch.float64)
 
+
+# Plumbing for the comparisons below: Values in nested lists, flattened or as numpy arrays.
+def leaves(param) -> list[Value]:
+    """The Values of a parameter given as a list (a vector) or a list of rows (a matrix)."""
+    return [v for row in param for v in (row if isinstance(row, list) else [row])]
+
+
+def as_array(param, attr: str = "data") -> np.ndarray:
+    """The .data (or .grad) of a parameter's Values, shaped like the parameter."""
+    return np.array([[getattr(v, attr) for v in row] if isinstance(row, list) else getattr(row, attr) for row in param])
+
 # %% [markdown]
 # ## Part 1 · The tutorial's network, by hand
 #
@@ -124,15 +135,6 @@ loss_m.backward()
 
 micro_params = {"W1": W1_m, "b1": b1_m, "W2": W2_m, "b2": b2_m}
 
-
-def leaves(param) -> list[Value]:
-    """The Values of a parameter given as a list (a vector) or a list of rows (a matrix)."""
-    return [v for row in param for v in (row if isinstance(row, list) else [row])]
-
-
-def as_array(param, attr: str = "data") -> np.ndarray:
-    """The .data (or .grad) of a parameter's Values, shaped like the parameter."""
-    return np.array([[getattr(v, attr) for v in row] if isinstance(row, list) else getattr(row, attr) for row in param])
 
 
 print(f"y_hat = {y_hat_m.data:.6g}, loss = {loss_m.data:.6g}")

@@ -304,7 +304,7 @@ assert abs(gain - eps * np.linalg.norm(g_x)) < 1e-2 * eps * np.linalg.norm(g_x) 
 
 
 # %% [markdown]
-# ## A damaged checkpoint is refused
+# ## Appendix: a damaged checkpoint is refused
 #
 # If the file is edited or cut short, `load` raises a `ValueError` that says what is wrong instead of
 # quietly returning a different model.
