@@ -34,7 +34,7 @@ _WHERE = {
         "micrograd.engine",
     ),
     **dict.fromkeys(["grad", "jvp"], "micrograd.calculus"),
-    **dict.fromkeys(["GradcheckError", "gradcheck"], "micrograd.gradcheck"),
+    **dict.fromkeys(["GradcheckError", "gradcheck"], "micrograd.finite_differences"),
     **dict.fromkeys(["MLP", "Layer", "Module", "Neuron"], "micrograd.nn"),
     **dict.fromkeys(
         [

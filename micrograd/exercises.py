@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from micrograd.engine import Op, Value
 from micrograd.examples import worked_example
-from micrograd.gradcheck import GradcheckError, gradcheck
+from micrograd.finite_differences import GradcheckError, gradcheck
 
 Vector = Sequence[float]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from micrograd import gradcheck
+from micrograd import GradcheckError, gradcheck
 from micrograd.engine import Op, Value
-from micrograd.gradcheck import GradcheckError
 
 CUBE = Op("cube", lambda a: a**3, lambda a, out: (3 * a**2,))
 WRONG_CUBE = Op("cube", lambda a: a**3, lambda a, out: (2 * a**2,))  # a slip: 2 instead of 3
@@ -64,3 +63,10 @@ def test_a_non_finite_gradient_fails() -> None:
     # d sqrt(|x|)/dx at 0 is 0.5 * inf * sign(0) = nan; the central difference is 0.
     with pytest.raises(GradcheckError, match="analytic nan"):
         gradcheck(lambda x: x.abs() ** 0.5, [0.0])
+
+
+def test_the_top_level_name_is_the_function_even_after_its_module_is_imported() -> None:
+    import micrograd
+    import micrograd.finite_differences
+
+    assert micrograd.gradcheck is micrograd.finite_differences.gradcheck

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 from micrograd import gradcheck
 from micrograd.engine import Op, Value, grad, jvp
 from micrograd.exercises import SOLUTIONS, check_partials
-from micrograd.gradcheck import GradcheckError
+from micrograd.finite_differences import GradcheckError
 
 # %% [markdown]
 # ## 1. Your own op
