@@ -6,6 +6,12 @@ Each follows the update rule of its ``torch.optim`` namesake step for step
 :class:`~micrograd.engine.Value` leaves; ``step()`` reads ``p.grad`` and
 changes ``p.data`` in place.
 
+In compiled mode (:mod:`micrograd.compiled`) the parameters live in numpy
+arrays between steps; there ``step()`` and ``zero_grad()`` run the same rules
+on whole arrays (:mod:`micrograd.compiled.updates`, bit for bit equal to the
+loops below), and the state buffers become arrays.  After ``step()`` returns,
+reading any ``p.data`` gives the updated number either way.
+
 Usage::
 
     opt = Adam(model.parameters(), lr=1e-2)
@@ -18,13 +24,33 @@ Usage::
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from micrograd.engine import Value
 from micrograd.validate import check_int, check_real
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+
+# One number per parameter: a list, or a numpy array in compiled mode.
+Buffer: TypeAlias = "list[float] | NDArray[np.float64]"
+
+
+def _as_list(buffer: Buffer) -> list[float]:
+    return buffer if isinstance(buffer, list) else buffer.tolist()
+
+
+def _on_arrays(optimizer: Optimizer, what: str) -> bool:
+    """``optimizer.step()`` or ``zero_grad()`` (``what``) on numpy arrays, if its
+    parameters are resident there (compiled mode); False if they are not.
+    Without compiled mode imported this is one dict lookup."""
+    updates = sys.modules.get("micrograd.compiled.updates")
+    return updates is not None and bool(updates.run(optimizer, what))
 
 
 def _float_list(value: object, n: int, name: str) -> list[float]:
@@ -58,6 +84,8 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's ``grad`` to 0 (leaves accumulate otherwise)."""
+        if _on_arrays(self, "zero_grad"):
+            return
         for p in self.params:
             p.grad = 0.0
 
@@ -132,7 +160,7 @@ class SGD(Optimizer):
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
         self.nesterov = nesterov
-        self.buffers: list[float] | None = None  # momentum buffers, created on the first step
+        self.buffers: Buffer | None = None  # momentum buffers, created on the first step
 
     def hyperparameters(self) -> dict[str, Any]:
         return {
@@ -143,6 +171,8 @@ class SGD(Optimizer):
         }
 
     def step(self) -> None:
+        if _on_arrays(self, "step"):
+            return
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         first = self.buffers is None
         if mu != 0 and self.buffers is None:
@@ -158,7 +188,7 @@ class SGD(Optimizer):
             p.data -= lr * g
 
     def _state(self) -> dict[str, Any]:
-        return {"momentum_buffer": None if self.buffers is None else list(self.buffers)}
+        return {"momentum_buffer": None if self.buffers is None else _as_list(self.buffers)}
 
     def _load_state(self, state: dict[str, Any]) -> None:
         buf = state.get("momentum_buffer")
@@ -196,13 +226,15 @@ class Adam(Optimizer):
         self.eps = check_real(eps, "eps", minimum=0, strict_minimum=True)
         self.weight_decay = check_real(weight_decay, "weight_decay", minimum=0)
         self.t = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m: Buffer = [0.0] * len(self.params)
+        self.v: Buffer = [0.0] * len(self.params)
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
 
     def step(self) -> None:
+        if _on_arrays(self, "step"):
+            return
         lr, (b1, b2), eps, wd = self.lr, self.betas, self.eps, self.weight_decay
         self.t += 1
         step_size = lr / (1.0 - b1**self.t)
@@ -221,7 +253,7 @@ class Adam(Optimizer):
             p.data -= step_size * (m[i] / (math.sqrt(v[i]) / bias2_sqrt + eps))
 
     def _state(self) -> dict[str, Any]:
-        return {"step": self.t, "exp_avg": list(self.m), "exp_avg_sq": list(self.v)}
+        return {"step": self.t, "exp_avg": _as_list(self.m), "exp_avg_sq": _as_list(self.v)}
 
     def _load_state(self, state: dict[str, Any]) -> None:
         self.t = check_int(state.get("step"), "optimizer state 'step'", minimum=0)

@@ -8,8 +8,13 @@ One step is::
 
 ``step_fn`` is the only place that knows how gradients are computed.  The
 default, :func:`eager_step_fn`, builds the Value graph of the batch and calls
-``backward()``; a compiled implementation (evaluating the whole batch with
-numpy) can be passed as ``fit(..., step_fn=...)`` without touching the loop.
+``backward()``; ``fit(..., compiled=True)`` uses
+:func:`micrograd.compiled.compiled_step_fn`, which evaluates the whole batch with
+numpy (and the optimizer then updates the parameters in numpy too); any other
+implementation can be passed as ``fit(..., step_fn=...)``.  A ``step_fn`` with
+``accepts_arrays = True`` (the compiled one) gets numpy batches instead of
+lists, and after such a run the parameters are plain Values again
+(:func:`micrograd.compiled.training.release_after_fit`).
 
 Labels are class indices ``0 .. C-1`` (see :mod:`micrograd.classify`, whose
 losses, ``predict``, ``evaluate`` and ``accuracy`` this module re-exports).
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import math
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -165,6 +171,15 @@ def _batches(
             yield epoch, order[start : start + size]
 
 
+def _take(source: tuple[Any, Any], batch: list[int]) -> tuple[Any, Any]:
+    """The batch's rows and labels: numpy fancy indexing, or list comprehensions."""
+    X, y = source
+    if isinstance(X, np.ndarray):
+        index = np.array(batch, dtype=np.intp)  # converted once, for both
+        return X[index], y[index]
+    return [X[i] for i in batch], [y[i] for i in batch]
+
+
 def fit(
     model: Model | None,
     data: tuple[Any, Any],
@@ -175,6 +190,7 @@ def fit(
     *,
     max_steps: int | None = None,
     step_fn: StepFn | None = None,
+    compiled: bool = False,
     shuffle: bool = True,
     seed: int | None = 0,
     lr_schedule: Callable[[int], float] | None = None,
@@ -194,6 +210,8 @@ def fit(
         batch_size: samples per step; ``None`` means the whole data set.
         max_steps: stop after this many steps even if an epoch is unfinished.
         step_fn: computes loss and gradients of a batch (default: eager).
+        compiled: compute them with :func:`micrograd.compiled.compiled_step_fn`
+            (``loss`` must be ``"hinge"``, ``"bce"`` or ``"cross_entropy"``).
         shuffle: reshuffle the samples each epoch (seeded by ``seed``).
         lr_schedule: ``step -> learning rate``, applied before each step.
         callback: called with each step's record after the step.
@@ -209,14 +227,23 @@ def fit(
         raise ValueError(
             f"data must be (X, y) with X of shape (n, features) and n labels; got {X.shape}, {len(y)}"
         )
-    rows: list[list[float]] = X.tolist()
+    rows: list[list[float]] = X.tolist()  # what an eager step_fn gets
     epochs = check_int(epochs, "epochs")
     n = len(rows)
     size = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
+    if compiled and step_fn is not None:
+        raise ValueError("pass either compiled=True or a step_fn, not both")
     if step_fn is None:
         if model is None or loss is None:
             raise ValueError("fit needs a model and a loss (or a step_fn)")
-        step_fn = eager_step_fn(model, loss)
+        if compiled:
+            from micrograd.compiled.training import fit_step_fn
+
+            step_fn = fit_step_fn(model, loss, X.shape[1])
+        else:
+            step_fn = eager_step_fn(model, loss)
+    # A compiled step takes numpy batches: no list of lists to build and convert back.
+    source: tuple[Any, Any] = (X, np.asarray(y)) if getattr(step_fn, "accepts_arrays", False) else (rows, y)
     if loss in ("hinge", "bce"):
         # Checked up front so a compiled step_fn, which trusts its labels, is covered too.
         check_binary_labels(y, loss)
@@ -232,7 +259,7 @@ def fit(
                 if lr_schedule is not None:
                     optimizer.lr = lr_schedule(step)
                 optimizer.zero_grad()
-                loss_value, acc = step_fn([rows[i] for i in batch], [y[i] for i in batch])
+                loss_value, acc = step_fn(*_take(source, batch))
                 ctrl_c.updating = True
                 try:
                     optimizer.step()
@@ -246,7 +273,8 @@ def fit(
                     raise KeyboardInterrupt
                 # refresh=False: tqdm redraws at its own pace (a redraw per step is
                 # a terminal write per step, a real cost for fast compiled steps).
-                bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.1%}", refresh=False)
+                if progress:
+                    bar.set_postfix(loss=f"{loss_value:.4f}", acc=f"{acc:.1%}", refresh=False)
                 if callback is not None:
                     callback(record)
                 if ctrl_c.hit:
@@ -256,4 +284,7 @@ def fit(
             bar.write(f"interrupted: stopped after {len(history)} complete steps")
         finally:
             bar.close()
+            training = sys.modules.get("micrograd.compiled.training")
+            if source[0] is X and training is not None:  # plain Values again for eager code after fit
+                training.release_after_fit(model, optimizer)
     return history

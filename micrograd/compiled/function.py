@@ -17,8 +17,7 @@ a per-sample loss ``l_i`` (first result)::
 
 so ``fn = lambda x, y: relu(1 - y * model(x)) + 1e-4 * sum(p * p)`` gives the
 mean hinge loss plus the weight decay, exactly as the eager full-batch loss.
-Parameters' ``.data`` is read on every call, so an optimizer may update them
-between calls.  Usage::
+Usage, the training loop::
 
     model = MLP(2, [16, 16, 1])
     params = model.parameters()
@@ -27,11 +26,19 @@ between calls.  Usage::
         return (1 - y * model(x)).relu() + 1e-4 * sum(p * p for p in params)
 
     step = compile_fn(loss_fn, (X[0], y[0]), params=params)   # trace once
+    opt = SGD(params, lr=0.1)               # any optimizer of micrograd.optim
     for k in range(100):
-        model.zero_grad()
+        opt.zero_grad()
         result = step(X, y)                 # X: (B, 2), y: (B,); fills p.grad
-        for p in params:
-            p.data -= 0.1 * p.grad
+        opt.step()
+
+The parameters stay in numpy between steps (:mod:`~micrograd.compiled.resident`):
+the call reads their data from one array and adds the gradients into another,
+the optimizer updates the arrays in a few numpy calls
+(:mod:`~micrograd.compiled.updates`), and no Python loop over parameters runs
+unless something reads them.  Reading ``p.data`` or ``p.grad`` at any time gives
+the current number, and a value written to them (``p.data -= 0.1 * p.grad``
+works too) is what the next call or optimizer step uses.
 
 Limits (see :mod:`micrograd.compiled.guard`): no data-dependent control flow
 (detected for comparisons, ``bool()`` and ``float()`` on Values); every op's
@@ -49,50 +56,28 @@ to floating-point reassociation (a matrix product adds in another order),
 from __future__ import annotations
 
 import contextlib
-import importlib
-import operator
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
+from micrograd.compiled import resident
 from micrograd.compiled.planner import Plan
-from micrograd.compiled.rows import INV, VAR, Array, Bufs
+from micrograd.compiled.replay import OneBlasThread, Replay
+from micrograd.compiled.rows import INV, Array, Index
 from micrograd.compiled.tape import Tape, trace_tape
-from micrograd.engine import AnomalyError, Value
+from micrograd.engine import Value
 from micrograd.validate import check_choice
 
 __all__ = ["CompiledFunction", "Reduction", "StepResult", "compile_fn"]
 
 Reduction = Literal["mean", "sum"]
 
-_get_data = operator.attrgetter("data")
-_blas_controller: Any = None
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
-    """Limit BLAS to one thread for the duration of a replay.
-
-    The products here are small (a layer's weights times a batch); threading
-    them only adds synchronisation, and on a busy machine a multi-threaded BLAS
-    stalls: on the 2-core development machine, under load, a ``32x64 @ 64x1437``
-    product took 17.9 ms with OpenBLAS's 2 threads and 0.16 ms with one.  Uses
-    ``threadpoolctl`` (installed with scikit-learn) when present, ~10 us per
-    call; without it BLAS keeps its own setting.
-    """
-    global _blas_controller
-    if _blas_controller is None:
-        try:
-            # Imported by name: an optional dependency without type stubs.
-            _blas_controller = importlib.import_module("threadpoolctl").ThreadpoolController()
-        except ImportError:  # pragma: no cover - depends on the environment
-            _blas_controller = False
-    if _blas_controller is False:
-        return contextlib.nullcontext()
-    limited: contextlib.AbstractContextManager[object] = _blas_controller.limit(limits=1, user_api="blas")
-    return limited
+# Replays kept per compiled function, one per batch size (fit's last batch of
+# an epoch is usually smaller): the least recently used goes first.
+MAX_REPLAYS = 4
 
 
 @dataclass(frozen=True)
@@ -117,6 +102,11 @@ class CompiledFunction:
     batch argument matches one example input: an array ``(B,)`` for a scalar
     input, ``(B, n)`` for a list of ``n`` (one row per sample, as data sets
     are usually stored).
+
+    The parameters are resident in numpy (:mod:`micrograd.compiled.resident`):
+    a call reads their ``data`` from the store's array and adds the gradients
+    into its ``grad`` array, and reading ``p.grad`` afterwards gives the new
+    number (the Values are updated when first read).
     """
 
     def __init__(
@@ -138,9 +128,27 @@ class CompiledFunction:
         self._plan = Plan(tape)
         self._inv = np.zeros((self._plan.n_rows[INV], 1))
         self._inv[self._plan.const_rows, 0] = self._plan.const_values
-        self._blas: Callable[[], contextlib.AbstractContextManager[object]] = (
-            _one_blas_thread if single_blas_thread else contextlib.nullcontext
+        self._grad_inv = np.zeros_like(self._inv)
+        self._replays: dict[int, Replay] = {}
+        self._blas: contextlib.AbstractContextManager[object] = (
+            OneBlasThread() if single_blas_thread else contextlib.nullcontext()
         )
+        self._store: resident.ParamStore | None = None
+        self._index: Index = slice(0)
+        self._param_rows = self._inv[: self._plan.n_params, 0]  # a view: the parameters' INV rows
+        self._last: Replay | None = None
+        if self.params:
+            self._home()
+
+    def _home(self) -> resident.ParamStore:
+        """The store of the parameters (found again if it was retired).  A store
+        made here keeps its data in this function's parameter rows, which the
+        kernels read: then no copy is needed per call."""
+        store = self._store
+        if store is None or not store.alive:
+            store, self._index = resident.adopt(self.params, self._param_rows)
+            self._store = store
+        return store
 
     @property
     def stats(self) -> dict[str, int]:
@@ -156,12 +164,12 @@ class CompiledFunction:
             "backward_groups": len(plan.backward_groups),
         }
 
-    def _batch(self, batch: Sequence[object]) -> Array:
-        """Stack the batch arguments into the ``inputs x B`` matrix."""
+    def _batch(self, batch: Sequence[object]) -> tuple[list[Array], int]:
+        """Check the batch arguments; return them as float arrays and the batch size."""
         shapes = self.tape.input_shapes
         if len(batch) != len(shapes):
             raise TypeError(f"compiled function takes {len(shapes)} batch arguments, got {len(batch)}")
-        columns: list[Array] = []
+        arrays: list[Array] = []
         size: int | None = None
         for i, (arg, shape) in enumerate(zip(batch, shapes)):
             try:
@@ -171,87 +179,66 @@ class CompiledFunction:
             if shape is None:
                 if arr.ndim != 1:
                     raise ValueError(f"batch argument {i} must have shape (B,), got {arr.shape}")
-                arr = arr[:, None]
             elif arr.ndim != 2 or arr.shape[1] != shape:
                 raise ValueError(f"batch argument {i} must have shape (B, {shape}), got {arr.shape}")
             if size is None:
                 size = arr.shape[0]
             elif arr.shape[0] != size:
                 raise ValueError(f"batch argument {i} has {arr.shape[0]} samples, argument 0 has {size}")
-            columns.append(arr)
+            arrays.append(arr)
         if not size:
             raise ValueError("the batch is empty")
-        stacked: Array = np.concatenate(columns, axis=1)
-        return np.transpose(stacked)
+        return arrays, size
 
-    def _forward(self, batch: Sequence[object]) -> Bufs:
-        x = self._batch(batch)
-        plan = self._plan
-        var = np.empty((plan.n_rows[VAR], x.shape[1]))
-        var[: plan.n_inputs] = x
-        inv = self._inv
-        if plan.n_params:
-            inv[: plan.n_params, 0] = np.fromiter(map(_get_data, self.params), np.float64, plan.n_params)
-        bufs: Bufs = (inv, var)
-        with np.errstate(all="ignore"), self._blas():
-            for group in plan.groups:
-                group.forward(bufs)
-                if self.check_finite and not np.isfinite(bufs[group.dom][group.out]).all():
-                    raise AnomalyError(
-                        f"compiled op {str(group.op)!r} at level {group.level} produced NaN or inf"
-                    )
-        return bufs
-
-    def _outputs(self, bufs: Bufs) -> object:
-        size = bufs[VAR].shape[1]
-        flat = [
-            bufs[VAR][r].copy() if d == VAR else np.full(size, bufs[INV][r, 0])
-            for d, r in zip(self._plan.out_dom, self._plan.out_row)
-        ]
-        shaped: list[Array] = []
-        pos = 0
-        for shape in self.tape.output_shapes:
-            if shape is None:
-                shaped.append(flat[pos])
-                pos += 1
-            else:
-                shaped.append(np.stack(flat[pos : pos + shape], axis=1))
-                pos += shape
-        return tuple(shaped) if self.tape.output_is_tuple else shaped[0]
+    def _replay(self, batch: Sequence[object]) -> Replay:
+        """Load the batch and the parameters' current data into the replay for its size."""
+        arrays, size = self._batch(batch)
+        replay = self._last
+        if replay is None or replay.width != size:
+            replay = self._replays.pop(size, None)
+            if replay is None:
+                replay = Replay(self.tape, self._plan, self._inv, self._grad_inv, size)
+                if len(self._replays) >= MAX_REPLAYS:
+                    del self._replays[next(iter(self._replays))]
+            self._replays[size] = replay  # most recently used last
+            self._last = replay
+        replay.load(arrays)
+        if self._plan.n_params:
+            data = self._home().array(resident.DATA)
+            if data is not self._param_rows:  # another function's store: copy the numbers in
+                self._param_rows[:] = data[self._index]
+        return replay
 
     def forward(self, *batch: object) -> object:
         """Evaluate fn on every sample; no gradients.  Returns arrays shaped like
         fn's results (see :class:`StepResult`)."""
-        return self._outputs(self._forward(batch))
+        replay = self._replay(batch)
+        with np.errstate(all="ignore"), self._blas:
+            replay.forward(self.check_finite)
+        return replay.outputs()
 
     def __call__(self, *batch: object) -> StepResult:
         """Forward and backward on the batch: ``p.grad += d loss / d p``."""
         if self.tape.output_shapes[0] is not None:
             raise ValueError("backward needs fn's first result to be a single Value (the per-sample loss)")
-        bufs = self._forward(batch)
-        plan = self._plan
-        size = bufs[VAR].shape[1]
-        grads: Bufs = (np.zeros_like(bufs[INV]), np.zeros_like(bufs[VAR]))
-        loss_dom, loss_row = plan.out_dom[0], plan.out_row[0]
+        replay = self._replay(batch)
+        size = replay.width
         seed = 1.0 / size if self.reduction == "mean" else 1.0
-        if loss_dom == INV:  # the same loss for every sample: B copies of it
+        if self._plan.out_dom[0] == INV:  # the same loss for every sample: B copies of it
             seed *= size
-        grads[loss_dom][loss_row] = seed
-        with np.errstate(all="ignore"), self._blas():
-            for group in plan.backward_groups:
-                group.backward(bufs, grads)
-                if self.check_finite and not all(np.isfinite(g).all() for g in grads):
-                    # Raised before any p.grad is touched.
-                    raise AnomalyError(
-                        f"backward of compiled op {str(group.op)!r} at level {group.level} "
-                        "produced a NaN or inf gradient"
-                    )
-        for p, g in zip(self.params, grads[INV][: plan.n_params, 0].tolist()):
-            p.grad += g
-        losses = bufs[loss_dom][loss_row]
-        total = float(losses.sum()) * (size if loss_dom == INV else 1)
+        with np.errstate(all="ignore"), self._blas:
+            replay.forward(self.check_finite)
+            # An AnomalyError is raised before any p.grad is touched.
+            replay.backward(seed, self.check_finite)
+        n = self._plan.n_params
+        if n:
+            store = self._home()
+            grad = store.array(resident.GRAD)
+            grad[self._index] += self._grad_inv[:n, 0]
+            store.changed(resident.GRAD)
+        total = replay.loss_total()
         loss = total / size if self.reduction == "mean" else total
-        return StepResult(loss=loss, outputs=self._outputs(bufs))
+        return StepResult(loss=loss, outputs=replay.outputs())
 
     def __repr__(self) -> str:
         s = self.stats

@@ -12,26 +12,37 @@ so compiled mode computes exactly what the eager engine's ``backward()`` does
 forward and partials evaluate on numpy arrays: :func:`check_runs_on_arrays`
 tries them at compile time on the example's values.
 
-Three kernels are specialised for speed, and tests check them against the
-op definitions: :class:`MatmulLinear` (a layer's ``LINEAR`` nodes as one matrix
-product), :class:`BatchedLinear` (``LINEAR`` nodes with per-sample weights) and
-:class:`SumGroup` (a flattened chain of ``+`` as one n-ary sum).
+Some kernels are specialised for speed, and tests check them against the op
+definitions: :class:`SumGroup` (a flattened chain of ``+`` as one n-ary sum),
+:class:`LogSumExpGroup` (``logsumexp`` over a block of rows, instead of one
+numpy call per input), :class:`ReluGroup` (``relu`` written into its rows
+without temporaries) and, in :mod:`micrograd.compiled.linear_kernels`, the
+``LINEAR`` kernels.
+
+A kernel is *bound* to a set of buffers once (:meth:`Group.bind`): the result
+is a pair of functions, forward and backward, that hold every view they
+need, so that a call does the numpy work and little else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from micrograd.compiled.guard import TracingError
-from micrograd.compiled.rows import INV, Array, Bufs, IntArray, Operand, Scatter
+from micrograd.compiled.rows import Array, Bound, Bufs, IntArray, Operand
 from micrograd.engine import Op
 
-__all__ = ["BatchedLinear", "Group", "MatmulLinear", "OpGroup", "SumGroup", "check_runs_on_arrays"]
+__all__ = ["Group", "LogSumExpGroup", "OpGroup", "Pass", "ReluGroup", "SumGroup", "check_runs_on_arrays"]
+__all__ += ["blocks", "gathers"]
 
 ARRAY_HINT = "write forward and partials with micrograd.elementwise functions so they run on numpy arrays"
+
+# A bound kernel's forward or backward.
+Pass = Callable[[], None]
 
 
 class Group:
@@ -43,11 +54,21 @@ class Group:
     out: slice
     level: int
 
-    def forward(self, bufs: Bufs) -> None:
+    def bind(self, bufs: Bufs, grads: Bufs) -> tuple[Pass, Pass]:
+        """``(forward, backward)`` on these buffers (values, gradients).
+        ``backward`` may only run after ``forward`` (it reuses what forward read)."""
         raise NotImplementedError
 
-    def backward(self, bufs: Bufs, grads: Bufs) -> None:
-        raise NotImplementedError
+
+def gathers(bounds: Sequence[Bound]) -> list[Pass]:
+    """The copies a bound kernel must make first (operands that are not views)."""
+    return [b.gather for b in bounds if b.gather is not None]
+
+
+def blocks(rows: Array, k: int, n: int) -> Array | None:
+    """``rows`` (``k * n`` rows) as a ``(k, n, width)`` view, or None if that would copy."""
+    blocks = rows.reshape(k, n, -1)
+    return blocks if np.shares_memory(blocks, rows) else None
 
 
 def _times(g: Array, partial: Any) -> Array:
@@ -63,86 +84,153 @@ class OpGroup(Group):
 
     def __init__(self, op: Op, operands: Sequence[Operand]) -> None:
         self.op, self.operands = op, list(operands)
-        self._xs: list[Array] = []
 
-    def forward(self, bufs: Bufs) -> None:
-        xs = [a.get(bufs) for a in self.operands]
-        self._xs = xs  # kept for backward(): the rows they came from are not written again
-        bufs[self.dom][self.out] = self.op.forward(*xs)
+    def bind(self, bufs: Bufs, grads: Bufs) -> tuple[Pass, Pass]:
+        bound = [a.bind(bufs, grads) for a in self.operands]
+        copies = gathers(bound)
+        xs = [b.value for b in bound]
+        out, g = bufs[self.dom][self.out], grads[self.dom][self.out]
+        forward_fn, partials_fn = self.op.forward, self.op.partials
+        # (input, add, the rows to write into when nothing else reads them)
+        needing = [
+            (i, b.add, b.into if b.into is not None and b.into.shape == g.shape else None)
+            for i, b in enumerate(bound)
+            if b.needs_grad
+        ]
 
-    def backward(self, bufs: Bufs, grads: Bufs) -> None:
-        g = grads[self.dom][self.out]
-        partials = self.op.partials(*self._xs, bufs[self.dom][self.out])
-        for operand, partial in zip(self.operands, partials):
-            if operand.needs_grad:
-                operand.add(grads, _times(g, partial))
+        def forward() -> None:
+            for copy in copies:
+                copy()
+            out[...] = forward_fn(*xs)
+
+        def backward() -> None:
+            partials = partials_fn(*xs, out)
+            for i, add, into in needing:
+                if into is None:
+                    add(_times(g, partials[i]))
+                else:
+                    np.multiply(g, partials[i], out=into)
+
+        return forward, backward
+
+
+class ReluGroup(Group):
+    """``relu`` nodes: ``out = max(x, 0)`` and ``grad x += g * step(x)``, with
+    ``step(x) = 0 if x <= 0 else 1`` (:data:`micrograd.engine.RELU`), each
+    written into a buffer.  Exactly the op's numbers: ``max(-0.0, 0) + 0.0``
+    is ``+0.0`` as relu(-0.0) is, a NaN stays NaN and passes its gradient on
+    (``not NaN <= 0``), and ``g * False`` is ``g * 0.0``: an infinite g gives
+    NaN, as the op's partial does."""
+
+    def __init__(self, op: Op, x: Operand) -> None:
+        self.op, self.x = op, x
+
+    def bind(self, bufs: Bufs, grads: Bufs) -> tuple[Pass, Pass]:
+        x = self.x.bind(bufs, grads)
+        copies = gathers([x])
+        out, g = bufs[self.dom][self.out], grads[self.dom][self.out]
+        step = np.empty(out.shape, dtype=bool)
+        # The gradient goes straight into x's rows when nothing else reads x.
+        target = x.into if x.into is not None else np.empty(out.shape)
+        add = x.add if x.into is None else None
+
+        def forward() -> None:
+            for copy in copies:
+                copy()
+            np.maximum(x.value, 0.0, out=out)
+            np.add(out, 0.0, out=out)  # -0.0 + 0.0 = +0.0
+
+        def backward() -> None:
+            np.less_equal(x.value, 0.0, out=step)
+            np.logical_not(step, out=step)
+            np.multiply(g, step, out=target)
+            if add is not None:
+                add(target)
+
+        return forward, backward
 
 
 class SumGroup(Group):
-    """n-ary sums (flattened ``+`` chains); terms are added in the chain's order.
+    """Flattened ``+`` chains: ``out_j = t_j1 + ... + t_jm``, as one reduceat.
+    ``terms`` holds every term of every node, node after node; ``starts`` is
+    where each node's terms begin; ``segment`` maps each term to its node.
+    Terms are added left to right, in the chain's order.
     ``+``'s partials are 1 and 1, so every term receives the sum's gradient."""
 
     def __init__(self, op: Op, terms: Operand, starts: IntArray, segment: IntArray) -> None:
         self.op, self.terms, self.starts, self.segment = op, terms, starts, segment
 
-    def forward(self, bufs: Bufs) -> None:
-        bufs[self.dom][self.out] = np.add.reduceat(self.terms.get(bufs), self.starts, axis=0)
+    def bind(self, bufs: Bufs, grads: Bufs) -> tuple[Pass, Pass]:
+        terms = self.terms.bind(bufs, grads)
+        copies = gathers([terms])
+        out, g = bufs[self.dom][self.out], grads[self.dom][self.out]
+        starts, segment, add, into = self.starts, self.segment, terms.add, terms.into
 
-    def backward(self, bufs: Bufs, grads: Bufs) -> None:
-        self.terms.add(grads, grads[self.dom][self.out][self.segment])
+        def forward() -> None:
+            for copy in copies:
+                copy()
+            out[...] = np.add.reduceat(terms.value, starts, axis=0)
 
+        def backward() -> None:
+            if into is not None and into.shape[1] == g.shape[1]:
+                np.take(g, segment, 0, into, "clip")
+            else:
+                add(g[segment])
 
-class MatmulLinear(Group):
-    """``LINEAR`` nodes sharing their inputs, with batch-invariant weights:
-    ``Z = W @ X + b`` where ``W`` is ``k x n`` and ``X`` is ``n x width``.
-
-    LINEAR's partials are 1 (bias), x_i (w_i), w_i (x_i), so dW = G @ X.T,
-    dX = W.T @ G, db = G."""
-
-    def __init__(self, op: Op, bias: Operand, w_rows: IntArray, w_needs: bool, x: Operand) -> None:
-        self.op, self.bias, self.x = op, bias, x
-        self.w_rows, self.w_needs = w_rows, w_needs
-        self.w_scatter = Scatter(w_rows.ravel().tolist())
-
-    def forward(self, bufs: Bufs) -> None:
-        w = bufs[INV][self.w_rows, 0]
-        bufs[self.dom][self.out] = w @ self.x.get(bufs) + self.bias.get(bufs)
-
-    def backward(self, bufs: Bufs, grads: Bufs) -> None:
-        g = grads[self.dom][self.out]
-        if self.w_needs:
-            x = self.x.get(bufs)
-            # Batch-invariant inputs with a per-sample bias: sum G over the batch first.
-            gw = g.sum(axis=1, keepdims=True) if x.shape[1] != g.shape[1] else g
-            self.w_scatter.add(grads[INV], (gw @ x.T).reshape(-1, 1))
-        if self.x.needs_grad:
-            self.x.add(grads, bufs[INV][self.w_rows, 0].T @ g)
-        self.bias.add(grads, g)
+        return forward, backward
 
 
-class BatchedLinear(Group):
-    """``LINEAR`` nodes of fan-in ``n`` whose weights depend on the sample:
-    ``z = b + sum_i w_i x_i`` as a ``(k, n, width)`` product summed over ``n``;
-    the partials x_i (for w_i) and w_i (for x_i) times g, in one product each."""
+class LogSumExpGroup(Group):
+    """``logsumexp`` nodes with ``n`` inputs each, over one ``(k, n, batch)`` block:
+    ``m = max_i x_i``, ``out = m + log(sum_i e**(x_i - m))`` (``out = m`` where
+    ``m`` is not finite), and ``d out / d x_i = e**(x_i - out)``, the softmax:
+    the op's own forward and partials (:data:`micrograd.losses.LOGSUMEXP`) with
+    the sum over its inputs as one reduction instead of ``n`` calls.
+    ``xs`` holds every input of every node, node after node."""
 
-    def __init__(self, op: Op, bias: Operand, w: Operand, x: Operand, k: int, n: int) -> None:
-        self.op, self.bias, self.w, self.x, self.k, self.n = op, bias, w, x, k, n
+    def __init__(self, op: Op, xs: Operand, k: int, n: int) -> None:
+        self.op, self.xs, self.k, self.n = op, xs, k, n
 
-    def forward(self, bufs: Bufs) -> None:
-        w = self.w.get(bufs).reshape(self.k, self.n, -1)
-        x = self.x.get(bufs).reshape(self.k, self.n, -1)
-        bufs[self.dom][self.out] = (w * x).sum(axis=1) + self.bias.get(bufs)
+    def bind(self, bufs: Bufs, grads: Bufs) -> tuple[Pass, Pass]:
+        xs = self.xs.bind(bufs, grads)
+        copies = gathers([xs])
+        k, n = self.k, self.n
+        out, g = bufs[self.dom][self.out], grads[self.dom][self.out]
+        # One node (the usual softmax): its (n, width) rows as they are, reduced over axis 0;
+        # several: a (k, n, width) view, reduced over axis 1.  Both add the inputs in order.
+        if k == 1:
+            block, axis, result, out_b, g_b = xs.value, 0, out[0], out[0], g
+        else:
+            block, axis, result = xs.value.reshape(k, n, -1), 1, out
+            out_b, g_b = out[:, None, :], g[:, None, :]  # broadcast over each node's inputs
+        add = xs.add
+        into = None
+        if xs.into is not None and xs.into.shape == xs.value.shape:
+            into = xs.into if k == 1 else blocks(xs.into, k, n)
+        softmax = into if into is not None else np.empty(block.shape)
+        shifted = np.empty(block.shape)
 
-    def backward(self, bufs: Bufs, grads: Bufs) -> None:
-        g = grads[self.dom][self.out]
-        g3 = g[:, None, :]
-        if self.w.needs_grad:
-            x = self.x.get(bufs).reshape(self.k, self.n, -1)
-            self.w.add(grads, (g3 * x).reshape(self.k * self.n, -1))
-        if self.x.needs_grad:
-            w = self.w.get(bufs).reshape(self.k, self.n, -1)
-            self.x.add(grads, (g3 * w).reshape(self.k * self.n, -1))
-        self.bias.add(grads, g)
+        def forward() -> None:
+            for copy in copies:
+                copy()
+            m = np.maximum.reduce(block, axis=axis)  # ufunc methods: no Python wrapper, as .max() has
+            np.subtract(block, m if k == 1 else m[:, None, :], out=shifted)
+            np.exp(shifted, out=shifted)
+            total = np.add.reduce(shifted, axis=axis)  # in the inputs' order, as the op's sum(...) adds
+            np.log(total, out=total)
+            np.add(m, total, out=result)
+            # The op's where(m - m == 0, ..., m): only a NaN or infinite max makes the sum not finite.
+            if not math.isfinite(float(np.add.reduce(m, axis=None))):
+                np.copyto(result, m, where=~np.isfinite(m))
+
+        def backward() -> None:
+            np.subtract(block, out_b, out=softmax)
+            np.exp(softmax, out=softmax)
+            np.multiply(softmax, g_b, out=softmax)
+            if into is None:
+                add(softmax.reshape(k * n, -1))
+
+        return forward, backward
 
 
 def _refuse(op: Op, part: str, detail: str) -> TracingError:

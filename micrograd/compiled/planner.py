@@ -9,81 +9,41 @@ so a sum over 2,000 terms is one step rather than 2,000 levels.
 
 Rows: parameters, then constants, then group results in the INV buffer;
 inputs, then group results in the VAR buffer (see :mod:`micrograd.compiled.rows`).
-Each group's results are consecutive rows, so the next group reads them as a
-slice (a view, no copy).
+Each group's results are consecutive rows, ordered the way the group that
+uses them reads them (a layer's activations in the next layer's input order),
+so that the next group reads them as a slice (a view, no copy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from micrograd.compiled.guard import STOP_GRADIENT
 from micrograd.compiled.kernels import (
-    BatchedLinear,
     Group,
-    MatmulLinear,
+    LogSumExpGroup,
     OpGroup,
+    ReluGroup,
     SumGroup,
     check_runs_on_arrays,
 )
+from micrograd.compiled.layout import (
+    Key,
+    Node,
+    flatten_sums,
+    linear_parts,
+    ones_rows_wanted,
+    order_for_consumers,
+)
+from micrograd.compiled.linear_kernels import BatchedLinear, MatmulLinear
 from micrograd.compiled.rows import INV, VAR, Operand
 from micrograd.compiled.tape import Tape
-from micrograd.engine import ADD, LINEAR, Op
+from micrograd.engine import LINEAR, RELU, Op
+from micrograd.losses import LOGSUMEXP
 
 __all__ = ["Plan"]
-
-# A group key: (level, op, result domain, what else must match).
-_Key = tuple[int, Op, int, tuple[object, ...]]
-
-
-@dataclass
-class _Node:
-    slot: int
-    op: Op
-    args: tuple[int, ...]
-    n_ary_sum: bool = False  # a flattened chain of ADD: args are all its terms
-
-
-def _flatten_sums(tape: Tape, dom: list[int]) -> list[_Node]:
-    """Interior nodes in topological order, with ``+`` chains merged into n-ary
-    sums.  A ``+`` node is absorbed into the ``+`` that uses it when that is its
-    only use, it is not a result, and both live in the same domain."""
-    uses = [0] * len(tape.ops)
-    for args in tape.args:
-        for a in args:
-            uses[a] += 1
-    for s in tape.output_slots:
-        uses[s] += 1
-    terms: dict[int, list[int]] = {}
-    absorbed: set[int] = set()
-    nodes: list[_Node] = []
-    for s, op in enumerate(tape.ops):
-        if not isinstance(op, Op):
-            continue
-        args = tape.args[s]
-        if op is ADD:
-            flat: list[int] = []
-            for a in args:
-                if tape.ops[a] is ADD and uses[a] == 1 and dom[a] == dom[s]:
-                    flat.extend(terms[a])
-                    absorbed.add(a)
-                else:
-                    flat.append(a)
-            terms[s] = flat
-        nodes.append(_Node(s, op, args))
-    return [
-        _Node(n.slot, n.op, tuple(terms[n.slot]), True) if n.op is ADD and len(terms[n.slot]) > 2 else n
-        for n in nodes
-        if n.slot not in absorbed
-    ]
-
-
-def _linear_parts(node: _Node) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
-    n = (len(node.args) - 1) // 2
-    return node.args[0], node.args[1 : n + 1], node.args[n + 1 :]
 
 
 class Plan:
@@ -96,7 +56,15 @@ class Plan:
         for s, args in enumerate(tape.args):
             if args:
                 dom[s] = VAR if any(dom[a] == VAR for a in args) else INV
-        nodes = _flatten_sums(tape, dom)
+        nodes = flatten_sums(tape, dom)
+        # How often each slot is read (a result counts as read once more): a slot read
+        # by one operand only gets its gradient written there, not added.
+        uses = [0] * n
+        for node in nodes:
+            for a in node.args:
+                uses[a] += 1
+        for s in tape.output_slots:
+            uses[s] += 1
 
         level = [0] * n
         needs = [kind == "param" for kind in leaf]
@@ -118,7 +86,7 @@ class Plan:
         # the loss depends on never share a group with nodes it does not: the
         # latter's zero gradients times an inf or NaN of theirs (an extra
         # result's log(0)) would give NaN in the shared backward call.
-        buckets: dict[_Key, list[_Node]] = {}
+        buckets: dict[Key, list[Node]] = {}
         for node in nodes:
             lv, op, d, extra = self._key(node, level, dom)
             buckets.setdefault((lv, op, d, (*extra, ancestor[node.slot])), []).append(node)
@@ -133,17 +101,35 @@ class Plan:
                 row[s] = counts[d]
                 counts[d] += 1
 
+        order_for_consumers(ordered)
+        ones_after_groups, ones_after_arguments = ones_rows_wanted(ordered, tape, dom)
+        self.ones_rows: list[int] = []  # VAR rows that hold 1.0 (see layout.ones_rows_wanted)
+
+        def place_ones() -> None:
+            self.ones_rows.append(counts[VAR])
+            counts[VAR] += 1
+
         const_slots = [s for s, kind in enumerate(leaf) if kind == "const"]
         place(tape.param_slots, INV)
         place(const_slots, INV)
-        place(tape.input_slots, VAR)
-        for key, members in ordered:
+        self.input_rows: list[slice] = []  # each batch argument's VAR rows
+        start = 0
+        for i, shape in enumerate(tape.input_shapes):
+            size = 1 if shape is None else shape
+            self.input_rows.append(slice(counts[VAR], counts[VAR] + size))
+            place(tape.input_slots[start : start + size], VAR)
+            start += size
+            if i in ones_after_arguments:
+                place_ones()
+        for g, (key, members) in enumerate(ordered):
             place([m.slot for m in members], key[2])
+            if g in ones_after_groups:
+                place_ones()
 
         self.groups: list[Group] = []
         self.backward_groups: list[Group] = []
         for key, members in ordered:
-            group = self._build(tape, key[1], members, dom, row, needs)
+            group = self._build(tape, key[1], members, dom, row, needs, uses, set(self.ones_rows))
             group.level, group.dom = key[0], key[2]
             first = row[members[0].slot]
             group.out = slice(first, first + len(members))
@@ -163,10 +149,10 @@ class Plan:
         self.depth = max((level[node.slot] for node in nodes), default=0)
 
     @staticmethod
-    def _key(node: _Node, level: list[int], dom: list[int]) -> _Key:
+    def _key(node: Node, level: list[int], dom: list[int]) -> Key:
         lv, d = level[node.slot], dom[node.slot]
         if node.op is LINEAR:
-            _, ws, xs = _linear_parts(node)
+            _, ws, xs = linear_parts(node)
             invariant = all(dom[w] == INV for w in ws) or all(dom[x] == INV for x in xs)
             return (lv, node.op, d, ("linear", len(ws), invariant))
         if node.n_ary_sum:
@@ -175,10 +161,19 @@ class Plan:
 
     @staticmethod
     def _build(
-        tape: Tape, op: Op, members: list[_Node], dom: list[int], row: list[int], needs: list[bool]
+        tape: Tape,
+        op: Op,
+        members: list[Node],
+        dom: list[int],
+        row: list[int],
+        needs: list[bool],
+        uses: list[int],
+        ones_rows: set[int],
     ) -> Group:
-        def operand(slots: Sequence[int]) -> Operand:
-            return Operand(slots, dom, row, needs)
+        def operand(slots: Sequence[int], reads: int = 1) -> Operand:
+            # Exclusive: each slot is read here ``reads`` times and nowhere else.
+            exclusive = all(uses[s] == reads for s in slots)
+            return Operand(slots, dom, row, needs, exclusive)
 
         k = len(members)
         if op is LINEAR:
@@ -186,7 +181,7 @@ class Plan:
             # any) is the weights.
             biases, ws, xs = [], [], []
             for node in members:
-                b, w, x = _linear_parts(node)
+                b, w, x = linear_parts(node)
                 if not all(dom[s] == INV for s in w) and all(dom[s] == INV for s in x):
                     w, x = x, w
                 biases.append(b)
@@ -197,10 +192,19 @@ class Plan:
                 # A layer: every neuron reads the same inputs -> one matrix product.
                 w_rows = np.array([[row[s] for s in w] for w in ws], dtype=np.intp).reshape(k, n)
                 w_needs = any(needs[s] for w in ws for s in w)
-                return MatmulLinear(op, operand(biases), w_rows, w_needs, operand(xs[0]))
+                w_exclusive = all(uses[s] == 1 for w in ws for s in w)
+                # Every node reads the shared inputs: k reads of each, all in this group.
+                inputs = operand(xs[0], reads=k)
+                after_x = row[xs[0][-1]] + 1
+                ones_row = after_x if dom[xs[0][-1]] == VAR and after_x in ones_rows else None
+                return MatmulLinear(op, operand(biases), w_rows, w_needs, inputs, w_exclusive, ones_row)
             # Different inputs per node: one (k, n, batch) product summed over n.
             flat_w, flat_x = [s for w in ws for s in w], [s for x in xs for s in x]
             return BatchedLinear(op, operand(biases), operand(flat_w), operand(flat_x), k, n)
+        if op is RELU:
+            return ReluGroup(op, operand([m.args[0] for m in members]))
+        if op is LOGSUMEXP and len(members[0].args) > 1:
+            return LogSumExpGroup(op, operand([s for m in members for s in m.args]), k, len(members[0].args))
         if members[0].n_ary_sum:
             lengths = [len(node.args) for node in members]
             starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)

@@ -10,14 +10,17 @@ into :func:`~micrograd.compiled.function.compile_fn`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from micrograd.compiled.function import CompiledFunction, compile_fn
+from micrograd.compiled.resident import release
 from micrograd.engine import Value, no_grad, values
 from micrograd.losses import bce_with_logits_term, cross_entropy_term, hinge_term
 
-__all__ = ["COMPILED_LOSSES", "compiled_step_fn", "per_sample_loss", "svm_loss_fn"]
+__all__ = ["COMPILED_LOSSES", "compiled_step_fn", "fit_step_fn", "per_sample_loss", "release_after_fit"]
+__all__ += ["svm_loss_fn"]
 
 COMPILED_LOSSES = ("hinge", "bce", "cross_entropy")
 
@@ -108,7 +111,11 @@ def compiled_step_fn(
     eager graph.  Returns ``(loss, accuracy)`` like ``train.eager_step_fn``.
 
     ``params`` defaults to ``model.parameters()``.  The compiled function is
-    the step's ``compiled`` attribute (for its stats and timing).
+    the step's ``compiled`` attribute (for its stats and timing).  The
+    parameters become resident in numpy (:mod:`micrograd.compiled.resident`),
+    so an optimizer of :mod:`micrograd.optim` over them updates them there.
+    ``X`` and ``y`` may be lists or numpy arrays (``fit`` passes arrays: the
+    step's ``accepts_arrays`` is True).
     """
     if params is None:
         get = getattr(model, "parameters", None)
@@ -135,4 +142,26 @@ def compiled_step_fn(
         return result.loss, float(np.mean(predicted == labels))
 
     step.compiled = compiled  # type: ignore[attr-defined]  # for inspection (stats, timing)
+    step.accepts_arrays = True  # type: ignore[attr-defined]  # fit passes numpy batches
     return step
+
+
+def fit_step_fn(model: Any, loss: object, n_features: int) -> Callable[[Any, Any], tuple[float, float]]:
+    """The step of ``micrograd.train.fit(..., compiled=True)``: :func:`compiled_step_fn`
+    for one of :data:`COMPILED_LOSSES` (fit's other losses cannot be traced)."""
+    if not isinstance(loss, str) or loss not in COMPILED_LOSSES:
+        raise ValueError(f"compiled=True needs one of the losses {COMPILED_LOSSES}, got {loss!r}")
+    return compiled_step_fn(model, loss, n_features)
+
+
+def release_after_fit(model: object, optimizer: object) -> None:
+    """After ``fit`` with a compiled step: the parameters (the optimizer's and the
+    model's) become plain Values again (:func:`~micrograd.compiled.resident.release`),
+    so that eager code after training, such as ``predict``, which reads every
+    weight once per sample, runs at full speed.  The next compiled call or
+    optimizer step makes them resident again."""
+    params: list[Value] = list(getattr(optimizer, "params", []))
+    get = getattr(model, "parameters", None)
+    if callable(get):
+        params += list(get())
+    release(params)

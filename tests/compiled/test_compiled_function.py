@@ -207,6 +207,28 @@ def test_layer_is_one_matmul():
     assert len(kinds) == 3  # linear, relu, linear
 
 
+@pytest.mark.parametrize("order", ["mlp", "reversed"])
+def test_a_layer_with_its_parameters_neuron_after_neuron_is_one_product_with_the_bias(order):
+    # MLP order (w_j1..w_jn, b_j per neuron): [W | b] @ [X; 1], with a row of ones after the
+    # layer's inputs.  Any other order: the general path.  Both give the eager numbers.
+    model = MLP(4, [8, 3], seed=2)
+    params = model.parameters() if order == "mlp" else model.parameters()[::-1]
+
+    def fn(x):
+        return sum((o * o for o in model(x)), Value(0.0))
+
+    compiled = compile_fn(fn, ([0.0] * 4,), params=params)
+    layers = [g for g in compiled._plan.groups if type(g).__name__ == "MatmulLinear"]
+    assert len(layers) == 2
+    assert all((g.augmented is not None) == (order == "mlp") for g in layers)
+    assert len(compiled._plan.ones_rows) == (2 if order == "mlp" else 0)
+    X = np.random.default_rng(3).normal(size=(9, 4))
+    result, grads = compiled_batch(compiled, (X,), params)
+    loss, _, eager_grads = eager_batch(fn, (X,), params)
+    assert result.loss == pytest.approx(loss, rel=RTOL)
+    np.testing.assert_allclose(grads, eager_grads, rtol=RTOL, atol=ATOL)
+
+
 def test_linear_nodes_of_one_level_and_fan_in_are_one_group():
     # Two towers reading the same input: their first layers are one matmul;
     # their second layers read different hidden units and become one batched

@@ -18,7 +18,8 @@ from compiled_support import compiled_batch, eager_batch
 from micrograd import elementwise as ew
 from micrograd import engine
 from micrograd.compiled import TracingError, compile_fn, trace_tape
-from micrograd.compiled.kernels import BatchedLinear, MatmulLinear, OpGroup, SumGroup
+from micrograd.compiled.kernels import LogSumExpGroup, OpGroup, ReluGroup, SumGroup
+from micrograd.compiled.linear_kernels import BatchedLinear, MatmulLinear
 from micrograd.compiled.rows import INV, VAR, Operand
 from micrograd.engine import (
     ABS,
@@ -243,20 +244,22 @@ class Slots:
         self.var.extend(np.zeros(self.batch) for _ in range(k))
         return slice(start, start + k)
 
-    def operand(self, slots: list[int]) -> Operand:
-        return Operand(slots, self.dom, self.row, self.needs)
+    def operand(self, slots: list[int], exclusive: bool = False) -> Operand:
+        return Operand(slots, self.dom, self.row, self.needs, exclusive)
 
     def buffers(self) -> tuple[np.ndarray, np.ndarray]:
         return np.array(self.inv).reshape(-1, 1), np.array(self.var)
 
 
 def run(group, out: slice, bufs, seed: np.ndarray):
+    """Bind the kernel to copies of the buffers, run forward, seed, run backward."""
     group.dom, group.out, group.level = VAR, out, 1
     bufs = (bufs[0].copy(), bufs[1].copy())
-    group.forward(bufs)
     grads = (np.zeros_like(bufs[0]), np.zeros_like(bufs[1]))
+    forward, backward = group.bind(bufs, grads)
+    forward()
     grads[VAR][out] = seed
-    group.backward(bufs, grads)
+    backward()
     return bufs[VAR][out], grads
 
 
@@ -267,7 +270,13 @@ def assert_same(special, generic):
         np.testing.assert_allclose(gs, gg, rtol=1e-13, atol=1e-15)
 
 
-def test_matmul_linear_kernel_matches_the_linear_op():
+# exclusive=True: the kernel writes gradients straight into its operands' rows
+# (nothing else reads them), instead of adding; both must give the op's numbers.
+EXCLUSIVE = pytest.mark.parametrize("exclusive", [False, True], ids=["adds", "writes"])
+
+
+@EXCLUSIVE
+def test_matmul_linear_kernel_matches_the_linear_op(exclusive):
     rng = np.random.default_rng(0)
     k, n, batch = 3, 4, 6
     layout = Slots(batch)
@@ -277,13 +286,16 @@ def test_matmul_linear_kernel_matches_the_linear_op():
     out = layout.out(k)
     bufs, seed = layout.buffers(), rng.normal(size=(k, batch))
     w_rows = np.array([[layout.row[s] for s in w] for w in weights], dtype=np.intp)
-    special = MatmulLinear(LINEAR, layout.operand(biases), w_rows, True, layout.operand(inputs))
+    special = MatmulLinear(
+        LINEAR, layout.operand(biases, exclusive), w_rows, True, layout.operand(inputs, exclusive), exclusive
+    )
     positions = [biases, *([w[i] for w in weights] for i in range(n)), *([x] * k for x in inputs)]
     generic = OpGroup(LINEAR, [layout.operand(list(p)) for p in positions])
     assert_same(run(special, out, bufs, seed), run(generic, out, bufs, seed))
 
 
-def test_batched_linear_kernel_matches_the_linear_op():
+@EXCLUSIVE
+def test_batched_linear_kernel_matches_the_linear_op(exclusive):
     rng = np.random.default_rng(1)
     k, n, batch = 2, 3, 5
     layout = Slots(batch)
@@ -294,7 +306,7 @@ def test_batched_linear_kernel_matches_the_linear_op():
     bufs, seed = layout.buffers(), rng.normal(size=(k, batch))
     flat_w, flat_x = [s for w in weights for s in w], [s for x in inputs for s in x]
     special = BatchedLinear(
-        LINEAR, layout.operand(biases), layout.operand(flat_w), layout.operand(flat_x), k, n
+        LINEAR, layout.operand(biases), layout.operand(flat_w, exclusive), layout.operand(flat_x), k, n
     )
     positions = [
         biases,
@@ -303,6 +315,19 @@ def test_batched_linear_kernel_matches_the_linear_op():
     ]
     generic = OpGroup(LINEAR, [layout.operand(list(p)) for p in positions])
     assert_same(run(special, out, bufs, seed), run(generic, out, bufs, seed))
+
+
+def test_sum_kernel_writes_exclusive_terms_straight_into_their_rows():
+    rng = np.random.default_rng(4)
+    batch = 3
+    layout = Slots(batch)
+    terms = [layout.add(rng.normal(size=(1, batch)), VAR)[0] for _ in range(5)]
+    out = layout.out(2)
+    bufs, seed = layout.buffers(), rng.normal(size=(2, batch))
+    starts, segment = np.array([0, 2], dtype=np.intp), np.array([0, 0, 1, 1, 1], dtype=np.intp)
+    adds = SumGroup(ADD, layout.operand(terms), starts, segment)
+    writes = SumGroup(ADD, layout.operand(terms, exclusive=True), starts, segment)
+    assert_same(run(writes, out, bufs, seed), run(adds, out, bufs, seed))
 
 
 def test_sum_kernel_matches_a_chain_of_add():
@@ -348,6 +373,64 @@ def test_sum_kernel_matches_a_chain_of_add():
         want_grads[layout.dom[first]][layout.row[first]] += g if layout.dom[first] == VAR else g.sum()
     for got, want in zip(got_grads, want_grads):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
+@EXCLUSIVE
+def test_logsumexp_kernel_matches_the_op_definition_at_extremes(exclusive):
+    # Two logsumexp nodes of 3 inputs over 6 samples: ordinary, huge, all -inf, +inf, NaN.
+    cols = np.array(
+        [
+            [
+                [0.5, -1.0, 2.0],
+                [1000.0, 999.0, -5.0],
+                [-np.inf] * 3,
+                [np.inf, 1.0, 0.0],
+                [np.nan, 1.0, 0.0],
+                [3.0] * 3,
+            ],
+            [
+                [-0.3, 0.2, 0.1],
+                [-1000.0, -1001.0, -999.5],
+                [-np.inf, 0.0, 1.0],
+                [5.0, 6.0, 7.0],
+                [0.0] * 3,
+                [1.0, 2.0, 3.0],
+            ],
+        ]
+    )  # (node, sample, input)
+    k, batch, n = cols.shape
+    layout = Slots(batch)
+    inputs = [[layout.add(cols[j, :, i][None, :], VAR)[0] for i in range(n)] for j in range(k)]
+    out = layout.out(k)
+    rng = np.random.default_rng(3)
+    bufs, seed = layout.buffers(), rng.normal(size=(k, batch))
+    special = LogSumExpGroup(LOGSUMEXP, layout.operand([s for node in inputs for s in node], exclusive), k, n)
+    generic = OpGroup(LOGSUMEXP, [layout.operand([node[i] for node in inputs]) for i in range(n)])
+    with np.errstate(all="ignore"):
+        assert_same(run(special, out, bufs, seed), run(generic, out, bufs, seed))
+
+
+@EXCLUSIVE
+def test_relu_kernel_matches_the_op_definition_bit_for_bit(exclusive):
+    # relu(-0.0) is +0.0, NaN passes through (and passes its gradient on), an infinite
+    # gradient times relu's 0 is NaN: exactly as the op's forward and partials on arrays.
+    x = np.array([[-0.0, 0.0, -1.5, 2.0, np.nan, np.inf, -np.inf, 1e-300]])
+    layout = Slots(x.shape[1])
+    xs = layout.add(x, VAR)
+    out = layout.out(1)
+    bufs = layout.buffers()
+    seed = np.array([[np.inf, -2.0, np.inf, -np.inf, 3.0, 1.0, -1.0, 0.5]])
+    special, generic = ReluGroup(RELU, layout.operand(xs, exclusive)), OpGroup(RELU, [layout.operand(xs)])
+    with np.errstate(all="ignore"):
+        (out_s, grads_s), (out_g, grads_g) = run(special, out, bufs, seed), run(generic, out, bufs, seed)
+    np.testing.assert_array_equal(out_s, out_g)
+    np.testing.assert_array_equal(np.signbit(out_s), np.signbit(out_g))
+    for gs, gg in zip(grads_s, grads_g):
+        np.testing.assert_array_equal(gs, gg)
+        if not exclusive:
+            # A gradient written (not added to a 0.0) may keep g * 0.0 = -0.0 where 0.0 + -0.0
+            # is +0.0: equal numbers, and parameter gradients are added into the store anyway.
+            np.testing.assert_array_equal(np.signbit(gs), np.signbit(gg))
 
 
 def test_logsumexp_is_an_ordinary_op_on_arrays():
