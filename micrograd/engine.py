@@ -262,11 +262,11 @@ def fused_neuron(bias: Value, weights: Sequence[Value], inputs: Sequence[Value])
     """LINEAR for Values a layer has checked: its forward and partials on floats,
     written out (the fast path of fused neurons, ~2.5x the generic call;
     tests/test_ops.py checks it against LINEAR)."""
+    if not _plain:
+        return LINEAR.apply((bias, *weights, *inputs))
     ws = [w.data for w in weights]
     xs = [x.data for x in inputs]
     out = sum(map(operator.mul, ws, xs), bias.data)
-    if not _plain:
-        return LINEAR.apply((bias, *weights, *inputs))
     return _node(out, (bias, *weights, *inputs), LINEAR, (1.0, *xs, *ws))
 
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from micrograd import engine
-from micrograd.engine import BUILTIN_OPS, Op, Value, detect_anomaly, power_op
+from micrograd.engine import BUILTIN_OPS, Op, Value, detect_anomaly
 
 torch = pytest.importorskip("torch")
+
+from torch_twins import POWERS, TORCH_TWINS  # noqa: E402  (after the skip: it imports torch)
 
 # Inputs inside every op's domain (log needs a > 0, pow a > 0 for a fractional b).
 SAMPLES = [(0.7, 1.3), (2.0, -0.5), (1.9, 3.0), (0.05, 0.25)]
@@ -26,27 +27,7 @@ def _inputs(op: Op, a: float, b: float) -> tuple[float, ...]:
     return (a, b) if op.arity == 2 else (a,)
 
 
-# The same op written with PyTorch.
-TORCH: dict[Op, Callable[..., object]] = {
-    engine.ADD: lambda a, b: a + b,
-    engine.SUB: lambda a, b: a - b,
-    engine.MUL: lambda a, b: a * b,
-    engine.DIV: lambda a, b: a / b,
-    engine.NEG: lambda a: -a,
-    engine.POW: lambda a, b: a**b,
-    engine.RELU: torch.relu,
-    engine.ABS: torch.abs,
-    engine.TANH: torch.tanh,
-    engine.SIGMOID: torch.sigmoid,
-    engine.EXP: torch.exp,
-    engine.LOG: torch.log,
-    engine.SIN: torch.sin,
-    engine.COS: torch.cos,
-    engine.LINEAR: lambda b, w1, w2, x1, x2: b + w1 * x1 + w2 * x2,
-}
-POWERS = [power_op(2.0), power_op(3.0), power_op(0.5), power_op(-1.5)]
-for _op in POWERS:
-    TORCH[_op] = lambda a, n=float(_op.name[2:]): a**n
+TORCH = TORCH_TWINS
 ALL_OPS = [*BUILTIN_OPS, *POWERS]
 
 
