@@ -21,7 +21,9 @@ Usage::
     python scripts/make_notebooks.py --check    # exit 1 if a notebook's cells differ from its source
 
 Cell ids are derived from the notebook name and the cell's position, so
-building twice gives identical files.
+building twice gives identical files. A cell keeps only the metadata a reader
+sees, written on its ``# %%`` line: ``jupyter={"source_hidden": true}`` folds
+away a cell of plumbing (JupyterLab shows it as "..."; a click opens it).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from run_notebooks import NOTEBOOK_DIR, execute, write_atomic
 
 SOURCE_DIR = NOTEBOOK_DIR / "src"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# The cell metadata a source may set; anything else (jupytext's own keys) would differ between machines.
+KEPT_CELL_METADATA = ("jupyter",)
 
 
 def build(source_path: Path) -> nbformat.NotebookNode:
@@ -48,13 +52,17 @@ def build(source_path: Path) -> nbformat.NotebookNode:
     nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
     for i, cell in enumerate(nb.cells):
         cell.id = f"{stem[:3].rstrip('_')}-{i:02d}"
-        cell.metadata = {}
+        cell.metadata = kept_metadata(cell)
     return nb
 
 
-def cell_summary(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
-    """(id, kind, source) of each cell: what must agree between a source and its built notebook."""
-    return [(c.get("id", ""), c.cell_type, c.source) for c in nb.cells]
+def cell_summary(nb: nbformat.NotebookNode) -> list[tuple[str, str, str, dict[str, object]]]:
+    """(id, kind, source, kept metadata) of each cell: what must agree between a source and its notebook."""
+    return [(c.get("id", ""), c.cell_type, c.source, kept_metadata(c)) for c in nb.cells]
+
+
+def kept_metadata(cell: nbformat.NotebookNode) -> dict[str, object]:
+    return {k: cell.metadata[k] for k in KEPT_CELL_METADATA if k in cell.metadata}
 
 
 def select_sources(prefixes: Sequence[str]) -> list[Path]:

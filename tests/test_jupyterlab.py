@@ -165,6 +165,12 @@ def page() -> Iterator[Page]:
             browser.close()
 
 
+# For every cell: is its source folded away (the "..." placeholder shown instead of the editor)?
+READ_FOLDED = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')).map(
+  cell => cell.querySelector('.jp-InputPlaceholder') !== null
+    && cell.querySelector('.jp-InputArea-editor')?.offsetParent == null)"""
+
+
 def _stored_outputs(name: str) -> list[list[set[str]]]:
     """For every cell, the MIME types of each of its stored outputs (a stream is 'stream')."""
     nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
@@ -223,3 +229,7 @@ def test_notebook_shows_its_pictures_before_running(lab: tuple[str, Path], page:
                 pictures += 1
     assert pictures >= 1, f"{name} shows no picture"
     assert pictures == sum("image/png" in mimes for outputs in stored for mimes in outputs)
+    # Plumbing a source folds away (jupyter.source_hidden) opens folded; every other cell shows its code.
+    cells = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4).cells
+    hidden = [bool(c.metadata.get("jupyter", {}).get("source_hidden")) for c in cells]
+    assert page.evaluate(READ_FOLDED) == hidden

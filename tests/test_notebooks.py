@@ -164,6 +164,21 @@ def test_sources_are_read_by_jupytext(tmp_path: Path) -> None:
     assert "jupytext" not in nb.metadata
 
 
+def test_a_source_can_fold_away_a_cell_of_plumbing(tmp_path: Path) -> None:
+    make = _scripts("make_notebooks")
+    source = tmp_path / "05_demo.py"
+    folded = '# %% jupyter={"source_hidden": true}\ndef helper():\n    pass\n\n'
+    source.write_text(folded + '# %% tags=["x"]\nhelper()\n')
+    nb = make.build(source)
+    assert nb.cells[0].metadata == {"jupyter": {"source_hidden": True}}
+    assert nb.cells[1].metadata == {}  # other keys would only make builds differ between machines
+    built = tmp_path / "05_demo.ipynb"
+    nbformat.write(nb, built)
+    assert make.cell_summary(nbformat.read(built, as_version=4)) == make.cell_summary(nb)
+    nb.cells[0].metadata = {}
+    assert make.cell_summary(nb) != make.cell_summary(nbformat.read(built, as_version=4))
+
+
 def test_write_atomic_keeps_the_old_file_when_the_new_notebook_is_invalid(tmp_path: Path) -> None:
     run = _scripts("run_notebooks")
     target = tmp_path / "nb.ipynb"

@@ -37,9 +37,10 @@ from micrograd.optim import SGD, Adam
 from micrograd.torch_bridge import from_torch
 
 torch.set_default_dtype(torch.float64)
+# The next cell is folded away (click its "..." to open it): two helpers, `leaves` and `as_array`, that
+# turn micrograd's nested lists of Values into flat lists and numpy arrays for comparing with PyTorch.
 
-
-# Plumbing for the comparisons below: Values in nested lists, flattened or as numpy arrays.
+# %% jupyter={"source_hidden": true}
 def leaves(param) -> list[Value]:
     """The Values of a parameter given as a list (a vector) or a list of rows (a matrix)."""
     return [v for row in param for v in (row if isinstance(row, list) else [row])]
