@@ -20,7 +20,7 @@ from micrograd.engine import ADD, LINEAR, MUL, Value
 
 __all__ = ["collapse_neurons", "find_neurons", "ways_to_shrink"]
 
-# Per neuron output node: its box title and the input nodes that feed the box.
+# Per neuron output node: its formula (``relu(b + w.x)``) and the input nodes that feed the box.
 NeuronBoxes = dict[Value, tuple[str, list[Value]]]
 
 
@@ -51,7 +51,7 @@ def ways_to_shrink(order: list[Value], collapsed: bool) -> list[str]:
 
 def collapse_neurons(order: list[Value], neurons: list[Any]) -> tuple[set[Value], NeuronBoxes]:
     """Find every call of each neuron in the graph whose nodes are ``order``.
-    Returns the nodes to hide and, per neuron output node, its box title and
+    Returns the nodes to hide and, per neuron output node, its formula and
     input nodes.  Inner nodes that something outside the call also uses stay
     visible (the call is then drawn node by node)."""
     if not neurons:
@@ -87,9 +87,7 @@ def collapse_neurons(order: list[Value], neurons: list[Any]) -> tuple[set[Value]
                 continue
             hidden |= inner
             absorbed |= inner | {out}
-            name = out.label or "neuron"
-            formula = f"{activation}(b + w.x)" if activation else "b + w.x"
-            boxes[out] = (f"{name}: {formula}", inputs)
+            boxes[out] = (f"{activation}(b + w.x)" if activation else "b + w.x", inputs)
         for param in (b, *ws):
             if param in consumers and all(d in absorbed for d in consumers[param]):
                 hidden.add(param)

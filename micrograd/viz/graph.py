@@ -149,7 +149,8 @@ def draw_dot(
         grads: show these gradients (node -> grad; missing nodes show 0)
             instead of ``.grad``; ``highlight`` takes precedence.
         collapse: a Neuron, Layer or MLP (or a list of them): each call of each of
-            its neurons is one box ``act(b + w.x)`` fed by the neuron's inputs; its
+            its neurons is one box ``v7 = act(b + w.x)`` (the node's name, then its
+            formula) fed by the neuron's inputs; its
             weights, bias and inner nodes are hidden (unless something else uses
             them), and the node limit counts the nodes left visible.
         caption: text shown above the graph, flush left (its Graphviz label).
@@ -170,7 +171,7 @@ def draw_dot(
     if highlight is not None:
         grads = highlight.grads()
     index = {node: i for i, node in enumerate(order)}
-    names = node_names(order)
+    names = node_names(order, opaque=neuron_boxes)
     dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir, **_LAYOUT})
     fields_open, fields_close = ("{ ", " }") if rankdir in ("TB", "BT") else ("", "")  # {} turns a record
     if caption:  # "\l" ends a line flush left, as the label is placed
@@ -206,8 +207,9 @@ def draw_dot(
         vid = f"v{i}"
         hot_box = node is hot_child or node is hot_parent
         if node in neuron_boxes:
-            title, inputs = neuron_boxes[node]
-            box(vid, title, node.data, node, hot_box)
+            formula, inputs = neuron_boxes[node]
+            name = names[node] if show_names else node.label
+            box(vid, f"{name} = {formula}" if name else f"neuron {formula}", node.data, node, hot_box)
             for k, x in enumerate(inputs):
                 edge(f"v{index[x]}", vid, f"e{index[x]}_{i}_n{k}", False)
             continue

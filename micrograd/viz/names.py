@@ -15,12 +15,18 @@ and the HTML stepper all show the same names.  A node's name is
   ``v<i>``, with ``i`` the node's position in the topological order, which is
   also the node's id in the drawing.  The root gets no expression because its
   name starts every ``dL/d...`` in a table.
+
+A drawing that hides some nodes (``draw_dot(..., collapse=model)`` draws each
+neuron call as one box) passes the boxes as ``opaque``: a box is then named
+by its label or ``v<i>``, never by the hidden nodes inside it, so every name
+in the picture points at something drawn.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 
 from micrograd.engine import Value
 from micrograd.viz.checks import check_precision
@@ -82,11 +88,12 @@ def grad_text(name: str) -> str:
     return f"{name if is_atomic(name) else f'({name})'}.grad"
 
 
-def node_names(order: list[Value]) -> dict[Value, str]:
+def node_names(order: list[Value], opaque: Collection[Value] = ()) -> dict[Value, str]:
     """One readable name per node of ``order``, a topological order ending at
     the root (``topological_order(root)``): the label, else a short
     expression in the parents' names, else ``v<i>`` (see the module's
-    docstring).  The same graph always gets the same names."""
+    docstring; nodes in ``opaque`` get no expression).  The same graph
+    always gets the same names."""
     from micrograd.viz.formula import expression  # formula.py imports this module
 
     taken = {node.label for node in order if node.label}
@@ -101,6 +108,7 @@ def node_names(order: list[Value]) -> dict[Value, str]:
             not name
             and parents
             and i != last
+            and node not in opaque
             and sum(len(names[p]) + 1 for p in parents) <= MAX_NAME_CHARS + 1
         ):
             text = expression(node._op, [names[p] for p in parents])

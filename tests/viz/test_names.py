@@ -70,6 +70,19 @@ def test_labels_win_and_expressions_use_them() -> None:
     assert [names[n] for n in order] == ["x", "m1", "m1*x", "tanh(m1*x)", "v4"]
 
 
+def test_an_opaque_node_is_named_plainly_and_its_consumers_name_it() -> None:
+    x, m1 = Value(2.0, label="x"), Value(3.0, label="m1")
+    z = (m1 * x).tanh() + x
+    order = topological_order(z)
+    box = z._prev[0]  # tanh(m1*x), drawn as a box that hides m1*x
+    names = node_names(order, opaque={box})
+    assert [names[n] for n in order] == ["x", "m1", "m1*x", "v3", "v4"]
+    y = (m1 * x).tanh() * 2.0
+    order = topological_order(y**2)
+    names = node_names(order, opaque={y._prev[0]})
+    assert names[y] == "v4*v0"  # the constant 2.0 is v0, the tanh box v4
+
+
 def test_names_are_unique_short_and_never_an_expression_for_the_root() -> None:
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
     twice = a * b + a * b  # two separate nodes compute a*b: only the first may take the name
