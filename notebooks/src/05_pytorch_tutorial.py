@@ -13,10 +13,12 @@
 # * one manual gradient-descent step, written the same way in both libraries;
 # * how `Linear(2,4) → ReLU → Linear(4,1) → Sigmoid` with binary cross-entropy trains with SGD and
 #   with Adam in both libraries, giving the same loss curves to ~12 digits;
-# * why binary cross-entropy after a sigmoid has the gradient $\partial L/\partial z = \hat y - y$;
+# * what the gradient of binary cross-entropy after a sigmoid is (you derive it first), and why it does
+#   not fade when the sigmoid saturates, unlike squared error;
 # * how the starting weights are drawn (PyTorch's default and micrograd's), and why equal starting
 #   weights would make every hidden unit learn the same thing;
-# * and, by doing it: write the BCE gradient yourself, predict what equal weights do, and play with $z$ and $y$.
+# * and, by doing it: derive and write the BCE gradient yourself, compare it with squared error for a
+#   $z$ and $y$ of your choice, and predict what equal weights do.
 #
 # Everything runs in float64, so "the same" means equal to rounding error, and each claim is an `assert`.
 
@@ -31,7 +33,7 @@ import torch
 from micrograd.data import make_moons
 from micrograd.engine import Value
 from micrograd.exercises import SOLUTIONS, check_bce_grad
-from micrograd.losses import binary_cross_entropy
+from micrograd.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
 from micrograd.torch_bridge import from_torch
@@ -179,10 +181,12 @@ print(f"loss before the step {loss.item():.6g}, after {new_loss:.6g}")
 assert new_loss < loss.item()
 
 # %% [markdown]
-# **Row vectors versus columns.** The tutorial's $W_1$ is (inputs × outputs) and multiplies from the
-# right. `torch.nn.Linear` and micrograd's neurons store the transpose, (outputs × inputs), and compute
-# $z = W x + b$: neuron $j$'s weights are row $j$ of `Linear.weight`, i.e. column $j$ of the tutorial's
-# $W_1$. Same numbers, different bookkeeping.
+# **Row vectors versus columns.** The tutorial's $W_1$ is (inputs × outputs) and multiplies a row
+# vector from the right: $z = xW_1 + b$. `torch.nn.Linear` stores its `weight` the other way round,
+# (outputs × inputs), the transpose of the tutorial's $W_1$, and on a batch of row vectors computes
+# $z = xW^\top + b$, so `weight.T` plays the part of $W_1$. micrograd's neuron $j$ holds row $j$ of that
+# matrix and computes $z_j = w_j \cdot x + b_j$, which is the column convention $z = Wx + b$ of the notes.
+# Same numbers, different bookkeeping.
 
 # %% [markdown]
 # ## Part 2 · `Linear(2,4) → ReLU → Linear(4,1) → Sigmoid` with binary cross-entropy
@@ -219,7 +223,8 @@ loss_mg.backward()
 print(f"BCE: PyTorch {loss_t.item():.12f}, micrograd {loss_mg.data:.12f}")
 assert abs(loss_t.item() - loss_mg.data) < 1e-15
 
-# torch: Linear weight is (out, in), row j = neuron j; flatten in the same order as named_parameters()
+# micrograd's parameters() lists each neuron's weights, then its bias, layer by layer. Linear.weight is
+# (out, in) and its row j holds neuron j's weights, so we read PyTorch's gradients in that order.
 torch_flat = []
 for layer_index in (0, 2):
     lin = torch_model[layer_index]
@@ -314,26 +319,21 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Part 3 · Why BCE after a sigmoid gives $\hat y - y$
+# ## Part 3 · The gradient of BCE after a sigmoid
 #
 # For one example with label $y \in \{0, 1\}$ and prediction $\hat y = \sigma(z)$, binary cross-entropy is
 #
-# $$L(y, \hat y) = -y \log \hat y - (1 - y) \log(1 - \hat y).$$
+# $$L(y, \hat y) = -y \log \hat y - (1 - y) \log(1 - \hat y),$$
 #
-# Its derivative with respect to the prediction is $\partial L/\partial \hat y = -\frac{y}{\hat y} + \frac{1-y}{1-\hat y}
-# = \frac{\hat y - y}{\hat y (1 - \hat y)}$, and the sigmoid contributes $\partial \hat y/\partial z = \hat y(1 - \hat y)$.
-# Multiplied, the denominators cancel:
+# and from notebook 02, $\sigma'(z) = \sigma(z)(1 - \sigma(z)) = \hat y(1 - \hat y)$.
 #
-# $$\frac{\partial L}{\partial z} = \frac{\hat y - y}{\hat y(1-\hat y)} \cdot \hat y(1-\hat y) = \hat y - y .$$
+# ### Your turn 1 · Derive it, then write it
 #
-# So the error at the output is just "prediction minus label", the same form as softmax with
-# cross-entropy in notebook 03, and it does not vanish when the sigmoid saturates (a confidently
-# wrong $\hat y \approx 0$ for $y = 1$ still gets $\partial L/\partial z \approx -1$).
-#
-# ### Your turn 1 · Write it
-#
-# Fill in `my_bce_grad(y_hat, y)` returning $\partial L/\partial z$. The checker builds $\sigma$ and the BCE
-# from `Value`s for four $(z, y)$ pairs and compares with `backward()`.
+# With the chain rule, $\partial L/\partial z = \partial L/\partial \hat y \cdot \partial \hat y/\partial z$.
+# Work it out on paper (put the two fractions of $\partial L/\partial \hat y$ over one denominator), then fill
+# in `my_bce_grad(y_hat, y)` so that it returns $\partial L/\partial z$ as one number. The checker builds
+# $\sigma$ and the BCE from `Value`s for four $(z, y)$ pairs and compares with `backward()`. The derivation
+# follows the check; try first.
 
 # %%
 def my_bce_grad(y_hat: float, y: float) -> float | None:
@@ -348,30 +348,66 @@ assert check_bce_grad(SOLUTIONS["bce_grad"]).ok
 assert not check_bce_grad(lambda y_hat, y: (y_hat - y) / (y_hat * (1 - y_hat))).ok
 
 # %% [markdown]
-# ### Your turn 2 · Playground
+# **The derivation.** $\partial L/\partial \hat y = -\frac{y}{\hat y} + \frac{1-y}{1-\hat y}
+# = \frac{\hat y - y}{\hat y (1 - \hat y)}$, and the sigmoid contributes $\partial \hat y/\partial z = \hat y(1 - \hat y)$.
+# Multiplied, the denominators cancel:
 #
-# Choose a logit $z$ and a label $y$ and run: the cell checks $\hat y - y$ against micrograd's
-# `binary_cross_entropy` and PyTorch's `BCELoss` for your numbers. **Predict**: for $z = -8$ and $y = 1$,
-# is the gradient small (saturated) or large?
+# $$\frac{\partial L}{\partial z} = \frac{\hat y - y}{\hat y(1-\hat y)} \cdot \hat y(1-\hat y) = \hat y - y .$$
+#
+# So the error at the output is just "prediction minus label", the same form as softmax with
+# cross-entropy in notebook 03.
+#
+# ### Your turn 2 · Playground: BCE against squared error
+#
+# Squared error after the same sigmoid, $L = \tfrac12(\hat y - y)^2$, has
+# $\partial L/\partial z = (\hat y - y)\,\hat y(1 - \hat y)$: the sigmoid's factor does *not* cancel.
+# Choose a logit $z$ and a label $y$ and run: the cell checks both hand formulas against `backward()`
+# (and BCE against PyTorch's `BCEWithLogitsLoss`, which takes the logit $z$ itself).
+# **Predict first**: for $z = -8$ and $y = 1$ the model is confidently wrong. Is each gradient small or large?
 
 # %%
 z_play, y_play = -8.0, 1.0  # change me (y must be 0 or 1)
 
-z_v = Value(z_play)
-binary_cross_entropy([z_v.sigmoid()], [y_play]).backward()
-z_t = torch.tensor(z_play, requires_grad=True)
-torch.nn.BCELoss()(torch.sigmoid(z_t), torch.tensor(y_play)).backward()
+z_play, y_play = float(z_play), float(y_play)  # ints are fine too
+assert y_play in (0.0, 1.0), f"y must be 0 or 1, got {y_play}"
 y_hat_play = 1.0 / (1.0 + np.exp(-z_play))
-print(f"y_hat = {y_hat_play:.6g}; dL/dz: hand {y_hat_play - y_play:.6g}, micrograd {z_v.grad:.6g}, PyTorch {z_t.grad.item():.6g}")
-assert abs(z_v.grad - (y_hat_play - y_play)) < 1e-9 and abs(z_t.grad.item() - (y_hat_play - y_play)) < 1e-9
+hand_bce = y_hat_play - y_play
+hand_mse = (y_hat_play - y_play) * y_hat_play * (1.0 - y_hat_play)
+
+z_v = Value(z_play)  # BCE on the logit: no clamping needed however large |z| is
+binary_cross_entropy_with_logits([z_v], [y_play]).backward()
+z_t = torch.tensor(z_play, requires_grad=True)
+torch.nn.BCEWithLogitsLoss()(z_t, torch.tensor(y_play)).backward()
+z_sq = Value(z_play)
+(0.5 * (z_sq.sigmoid() - y_play) ** 2).backward()
+
+print(f"y_hat = {y_hat_play:.6g}")
+print(f"BCE:           hand {hand_bce:.6g}, micrograd {z_v.grad:.6g}, PyTorch {z_t.grad.item():.6g}")
+print(f"squared error: hand {hand_mse:.6g}, micrograd {z_sq.grad:.6g}")
+assert abs(z_v.grad - hand_bce) < 1e-9, "micrograd's BCE gradient differs from y_hat - y"
+assert abs(z_t.grad.item() - hand_bce) < 1e-9, "PyTorch's BCE gradient differs from y_hat - y"
+assert abs(z_sq.grad - hand_mse) < 1e-12, "micrograd's squared-error gradient differs from the hand formula"
+
+# %% [markdown]
+# For $z = -8$, $y = 1$: BCE's gradient is $\approx -1$, as large as it gets, so a confidently wrong
+# prediction is corrected fast; squared error's is $\approx -0.0003$, because $\hat y(1-\hat y)$ is tiny
+# where the sigmoid is flat, and learning stalls. That is why a sigmoid output is trained with BCE.
+#
+# One practical detail: `BCELoss` (and micrograd's `binary_cross_entropy`) take the probability
+# $\hat y$, and once $\hat y(1-\hat y)$ drops below $10^{-12}$ (around $|z| > 27$) they cap the gradient to
+# stay finite. The versions that take the logit, `BCEWithLogitsLoss` and
+# `binary_cross_entropy_with_logits`, need no cap, which is why PyTorch recommends them.
 
 # %% [markdown]
 # ## Part 4 · Where the starting weights come from
 #
 # `torch.nn.Linear(fan_in, fan_out)` draws every weight and bias from the uniform distribution
 # $U(-1/\sqrt{\text{fan\_in}},\ 1/\sqrt{\text{fan\_in}})$, so the spread shrinks as a unit gets more
-# inputs and $z$ stays of order 1. micrograd's `Neuron` draws weights from $U(-1, 1)$ whatever the fan-in,
-# and starts every bias at 0. The cell prints both for a layer with 3 inputs.
+# inputs and $z$ stays of order 1: a weight drawn from $U(-a, a)$ has variance $a^2/3$, so
+# $\mathrm{Var}(z) = \text{fan\_in} \cdot \mathrm{Var}(w)\, E[x^2] = E[x^2]/3$ whatever the fan-in.
+# micrograd's `Neuron` draws weights from $U(-1, 1)$ whatever the fan-in, so its $\mathrm{Var}(z)$ is
+# $\text{fan\_in} \cdot E[x^2]/3$ (a standard deviation of about 16 for 784 inputs of size 1), and starts
+# every bias at 0. The cell prints both for a layer with 3 inputs.
 
 # %%
 torch.manual_seed(1)
@@ -399,7 +435,7 @@ assert chance < 1e-4
 # %% [markdown]
 # ### Your turn 3 · Predict, then run: all weights equal
 #
-# Why random at all? Suppose every weight starts at the same value, 0.5. **Predict before running**: after
+# Why random at all? Suppose every weight and bias starts at the same value, 0.5. **Predict before running**: after
 # one backward pass, how do the gradients of the four hidden units compare? And after 50 training steps?
 
 # %%
@@ -431,8 +467,9 @@ print("hidden units after 50 steps:", units)
 assert all(u == units[0] for u in units)  # still four copies of one unit
 
 # %% [markdown]
-# Every hidden unit sees the same inputs with the same weights, so it computes the same $z$, receives the
-# same error and gets the same update: the four units stay identical forever, and the layer is no better
+# Every hidden unit sees the same inputs with the same weights, so it computes the same $z$; its outgoing
+# weight (into the output unit) is the same too, so it receives the same error $\delta_j$ and gets the same
+# update: the four units stay identical forever, and the layer is no better
 # than a single unit. Random starting weights **break the symmetry**: with a seeded random start the
 # units get different gradients from the first step.
 
@@ -457,7 +494,8 @@ assert len({tuple(g) for g in grads}) > 1
 #   `torch.nn.Linear` keeps $W$ as (out, in) and computes $xW^\top + b$ on each row $x$ of a batch.
 # * `Linear(2,4) → ReLU → Linear(4,1) → Sigmoid` with BCE, converted with `from_torch`, trains to the same
 #   loss curve in both libraries with SGD and with Adam (relative gap below $10^{-12}$ over 80 steps).
-# * Sigmoid + BCE: $\partial L/\partial z = \hat y - y$, because $\sigma'$ cancels the denominator of $\partial L/\partial\hat y$.
+# * Sigmoid + BCE: $\partial L/\partial z = \hat y - y$, because $\sigma'$ cancels the denominator of $\partial L/\partial\hat y$;
+#   with squared error the factor $\hat y(1-\hat y)$ stays, and a confidently wrong output learns slowly.
 # * PyTorch starts weights and biases in $U(\pm 1/\sqrt{\text{fan\_in}})$ (bound 0.577 for 3 inputs, so
 #   printed weights of ~0.01 are implausible); micrograd uses $U(-1, 1)$ and zero biases. Equal starting
 #   weights keep all hidden units identical; random ones break that symmetry.
