@@ -6,6 +6,9 @@
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
   var MAX_FIT = 2; // px per point: a tiny graph is not blown up to poster size
+  // px per point below which a fitted graph's 11-pt box text would be under 9 px: too small to read,
+  // so a graph that large opens at 1:1 and each step scrolls its edge into view instead.
+  var MIN_FIT = 9 / 11;
 
   function init(box) {
     if (box.getAttribute("data-mg-ready")) { return; }
@@ -245,7 +248,12 @@
       if (e.key === "Enter") { e.preventDefault(); check(); }
       if (e.key === "Escape") { $("answer").blur(); } // then the arrow keys move through the steps again
     });
-    $("zoom").addEventListener("click", function () { st.fit = !st.fit; layout(); show(true); });
+    $("zoom").addEventListener("click", function () {
+      st.fit = !st.fit;
+      $("zoom-note").hidden = true;
+      layout();
+      show(true);
+    });
     $("quiz").addEventListener("change", function () {
       st.quiz = $("quiz").checked;
       st.verdict = null;
@@ -283,9 +291,12 @@
     });
 
     function refit() { layout(); show(false); }
+    st.fit = Math.max(fitScale("LR"), fitScale("TB")) >= MIN_FIT;
+    $("zoom-note").hidden = st.fit;
     if (window.ResizeObserver) { new ResizeObserver(refit).observe(graph); }
     else { window.addEventListener("resize", refit); }
-    refit();
+    layout();
+    show(!st.fit); // at 1:1, scroll the seeded root into view
   }
 
   // Start the stepper this script belongs to, and any whose own script has not run.

@@ -191,6 +191,8 @@ def _markup(uid: str, heading: str, count: int) -> str:
 <span>step <span id="{u}step-index">0</span> of <span id="{u}step-count">{count}</span></span>
 <button id="{u}next" title="Right arrow; End: the last step">Next &#9654;</button>
 <button id="{u}zoom" title="Fit the window, or show at 1:1 (drag to pan)">1:1</button>
+<span id="{u}zoom-note" class="mg-note" hidden>too large to fit readably: shown 1:1, \
+each step scrolled into view</span>
 <label class="mg-toggle"><input id="{u}quiz" type="checkbox"> Quiz</label>
 <span class="mg-legend"><i class="mg-key mg-wait"></i>not reached <i class="mg-key mg-acc"></i>being summed
 <i class="mg-key mg-final"></i>final <i class="mg-key mg-step"></i>this step</span></div>

@@ -13,6 +13,7 @@ from test_stepper_browser import browser_fixture, open_page
 
 from micrograd.engine import Value, topological_order
 from micrograd.examples import tiny_mlp_example, worked_example
+from micrograd.nn import MLP
 from micrograd.viz.stepper import write_stepper
 from micrograd.viz.steps import backward_steps
 
@@ -143,6 +144,48 @@ def test_one_to_one_scrolls_pans_and_fits_again(browser: Browser, pages: dict[st
     assert after != before
     page.click("#mg-zoom")
     assert page.evaluate(svg_width) == pytest.approx(fitted, abs=0.5)
+    assert errors == []
+    page.close()
+
+
+def big_mlp_loss() -> Value:
+    """A 2-4-4-1 MLP's squared error on one point: 59 nodes, too many to fit a laptop window readably."""
+    out = MLP(2, [4, 4, 1], seed=0)([Value(1.0, label="x0"), Value(-0.5, label="x1")])
+    assert isinstance(out, Value)
+    return (out - 1.0) ** 2
+
+
+def test_a_graph_too_large_to_fit_readably_opens_at_one_to_one_and_follows_the_steps(
+    browser: Browser, tmp_path: Path
+) -> None:
+    root = big_mlp_loss()
+    steps = backward_steps(root)
+    page, errors = open_page(browser, write_stepper(root, tmp_path / "big.html"), (1024, 700))
+    # Fitted, its text would be a few px high: it opens at 1:1 and says why.
+    assert page.inner_text("#mg-zoom") == "Fit"
+    assert page.is_visible("#mg-zoom-note") and "too large" in page.inner_text("#mg-zoom-note")
+    assert page.evaluate(OVERHANG_JS)[0] > 0 or page.evaluate(OVERHANG_JS)[1] > 0
+    assert min(b["font"] for b in page.evaluate(BOXES_JS)) >= 10
+    area = page.locator("#mg-graph").bounding_box()
+    assert area is not None
+
+    def in_view(node_id: str) -> bool:
+        r = page.locator(f"#mg-{node_id}").bounding_box()
+        assert r is not None and area is not None
+        return area["x"] <= r["x"] and r["x"] + r["width"] <= area["x"] + area["width"] and (
+            area["y"] <= r["y"] and r["y"] + r["height"] <= area["y"] + area["height"]
+        )
+
+    assert in_view(f"v{len(topological_order(root)) - 1}")  # the seeded root, at step 0
+    order = {node: i for i, node in enumerate(topological_order(root))}
+    for k, step in enumerate(steps, start=1):  # each step scrolls its parent (the grad it adds to) into view
+        page.keyboard.press("ArrowRight")
+        if k % 7 == 0 or k == len(steps):
+            assert in_view(f"v{order[step.parent]}"), f"step {k}"
+    # Fit still shows the whole graph, small, and the note goes.
+    page.click("#mg-zoom")
+    assert page.inner_text("#mg-zoom") == "1:1" and not page.is_visible("#mg-zoom-note")
+    assert page.evaluate(OVERHANG_JS) == [0, 0]
     assert errors == []
     page.close()
 
