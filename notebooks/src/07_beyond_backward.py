@@ -8,9 +8,9 @@
 # * how the chain rule, run on Values instead of numbers, gives derivatives of derivatives, and how
 #   a second derivative drives Newton's method;
 # * why training uses *reverse* mode: counting the passes that forward mode and reverse mode need for
-#   a function with n inputs and m outputs;
+#   a function with n inputs and m outputs, and timing them;
 # * and, by doing it: write the local derivative of an op yourself (gradcheck tells you if it is right),
-#   and try Newton's method on your own polynomial.
+#   and try Newton's method on your own polynomial (and see when it fails to converge).
 
 # %%
 import time
@@ -62,8 +62,8 @@ assert caught
 # $\mathrm{softplus}(a) = \log(1 + e^a)$ is a smooth ReLU (micrograd's BCE uses it). Fill in
 # `my_softplus_partials(a, out)`, returning a one-element tuple with $d\,\mathrm{softplus}/da$ (you get the
 # input `a` and the forward value `out`; either may be used). **Predict**: what is the derivative at
-# $a = 0$, and which function you have met before is it? The checker wraps your partials in an `Op` and
-# runs `gradcheck` at three points.
+# $a = 0$? Which function that you have already met is this derivative? The checker wraps your partials
+# in an `Op` and runs `gradcheck` at three points.
 
 # %%
 import math
@@ -129,26 +129,56 @@ assert abs(path[-1] - path[-2]) < 1e-12
 #
 # Choose the coefficients of $g(x) = c_4 x^4 + c_2 x^2 + c_1 x$ and a starting point. The cell checks the
 # hand formulas $g'(x) = 4c_4x^3 + 2c_2x + c_1$ and $g''(x) = 12c_4x^2 + 2c_2$ against `grad` at every
-# Newton step, for your numbers. **Predict**: starting from $x_0 = 0.1$ with the default coefficients,
-# does Newton find a minimum or a maximum of $g$? (Look at the sign of $g''$ where it stops.)
+# Newton step, for your numbers. It stops when $g'(x)$ is zero up to rounding (then it has found a
+# stationary point, and the sign of $g''$ says which kind), or when Newton cannot go on. **Predict**:
+# starting from $x_0 = 0.1$ with the default coefficients, does Newton find a minimum or a maximum of $g$?
+#
+# Newton does not always get there: where $g''(x) = 0$ its step is undefined, a start near such a point
+# throws it far away, and some polynomials have no stationary point at all. Try
+# $(c_4, c_2, c_1) = (0, 0, 1)$, or the start 0.70710678 with the default coefficients (right next to a
+# point where $g'' = 0$).
 
 # %%
 c4, c2, c1, x_start = 1.0, -3.0, 1.0, 0.1  # change me
+max_steps = 30
 
-x_k = x_start
-for _ in range(8):
-    v = Value(x_k)
+
+def derivatives(x: float) -> tuple[float, float, float]:
+    """g'(x) and g''(x) from grad, checked against the hand formulas, and the size of g's terms."""
+    v = Value(x)
     (d1,) = grad(c4 * v**4 + c2 * v**2 + c1 * v, [v], create_graph=True)
     (d2,) = grad(d1, [v])
-    d1_hand, d2_hand = 4 * c4 * x_k**3 + 2 * c2 * x_k + c1, 12 * c4 * x_k**2 + 2 * c2
-    assert abs(d1.data - d1_hand) <= 1e-9 * max(1.0, abs(d1_hand)), "g' by hand and by grad disagree"
-    assert abs(d2.data - d2_hand) <= 1e-9 * max(1.0, abs(d2_hand)), "g'' by hand and by grad disagree"
-    if d2.data == 0:
-        print("g''(x) = 0: Newton's step is undefined here; try another start")
+    d1_hand, d2_hand = 4 * c4 * x**3 + 2 * c2 * x + c1, 12 * c4 * x**2 + 2 * c2
+    size = abs(4 * c4 * x**3) + abs(2 * c2 * x) + abs(c1)  # how large the terms of g' are
+    assert abs(d1.data - d1_hand) <= 1e-9 * max(1.0, size), "g' by hand and by grad disagree"
+    assert abs(d2.data - d2_hand) <= 1e-9 * max(1.0, abs(12 * c4 * x**2) + abs(2 * c2)), \
+        "g'' by hand and by grad disagree"
+    return d1.data, d2.data, size
+
+
+x_k, converged, steps = float(x_start), False, 0
+while True:
+    d1, d2, size = derivatives(x_k)
+    if abs(d1) <= 1e-12 * max(1.0, size):  # zero, up to rounding in the terms of g'(x)
+        converged = True
         break
-    x_k = x_k - d1.data / d2.data
-print(f"Newton stops at x = {x_k:.10f}, g''(x) = {12 * c4 * x_k**2 + 2 * c2:.4f}:",
-      "a minimum" if 12 * c4 * x_k**2 + 2 * c2 > 0 else "a maximum (or a saddle)")
+    if steps == max_steps:
+        print(f"did not converge in {max_steps} steps (x = {x_k:.6g}, g'(x) = {d1:.3g})")
+        break
+    if d2 == 0:
+        print(f"g''(x) = 0 at x = {x_k:.6g}: Newton's step is undefined here, so it stops "
+              f"(g'(x) = {d1:.3g}); try another start")
+        break
+    x_next = x_k - d1 / d2
+    if abs(x_next) > 1e30:
+        print(f"diverged: step {steps + 1} would go to x = {x_next:.3g}; try another start")
+        break
+    x_k, steps = x_next, steps + 1
+
+if converged:
+    kind = "a minimum" if d2 > 0 else "a maximum" if d2 < 0 else "undecided (g''(x) = 0: look further)"
+    print(f"Newton converged in {steps} step{'' if steps == 1 else 's'} to x = {x_k:.10f}: "
+          f"g'(x) = {d1:.1e}, g''(x) = {d2:.4g}, {kind}")
 
 # %% [markdown]
 # ## 3. Forward mode and reverse mode
@@ -166,81 +196,106 @@ def network(xs: list[Value], m: int) -> list[Value]:
     return [(hidden * (j + 1) + xs[j % len(xs)]).sin() for j in range(m)]
 
 
-def jacobian_by_forward_mode(n: int, m: int) -> tuple[list[list[float]], int]:
+def inputs_and_outputs(n: int, m: int) -> tuple[list[Value], list[Value]]:
     xs = [Value(0.1 * (i + 1)) for i in range(n)]
-    outs = network(xs, m)
-    columns, passes = [], 0
-    for x in xs:  # one pass per input direction
-        columns.append([jvp(out, {x: 1.0}) for out in outs])
-        passes += 1
-    return [[columns[i][j] for i in range(n)] for j in range(m)], passes
+    return xs, network(xs, m)
 
 
-def jacobian_by_reverse_mode(n: int, m: int) -> tuple[list[list[float]], int]:
-    xs = [Value(0.1 * (i + 1)) for i in range(n)]
-    outs = network(xs, m)
-    rows, passes = [], 0
-    for out in outs:  # one pass per output
+def jacobian_by_forward_mode(xs: list[Value], outs: list[Value]) -> tuple[list[list[float]], int]:
+    columns, calls = [], 0
+    for x in xs:  # one forward pass per input direction: tangent 1 for x, 0 for the others
+        columns.append([jvp(out, {x: 1.0}) for out in outs])  # jvp gives one output per call
+        calls += len(outs)
+    return [[columns[i][j] for i in range(len(xs))] for j in range(len(outs))], calls
+
+
+def jacobian_by_reverse_mode(xs: list[Value], outs: list[Value]) -> tuple[list[list[float]], int]:
+    rows, calls = [], 0
+    for out in outs:  # one reverse pass per output
         rows.append([d.data for d in grad(out, xs)])
-        passes += 1
-    return rows, passes
+        calls += 1
+    return rows, calls
 
 
-forward_J, forward_passes = jacobian_by_forward_mode(5, 2)
-reverse_J, reverse_passes = jacobian_by_reverse_mode(5, 2)
-print(f"5 inputs, 2 outputs: forward mode {forward_passes} passes, reverse mode {reverse_passes} passes")
-assert (forward_passes, reverse_passes) == (5, 2)
-assert all(abs(a - b) < 1e-12 for ra, rb in zip(forward_J, reverse_J) for a, b in zip(ra, rb))
+xs, outs = inputs_and_outputs(5, 2)
+forward_J, jvp_calls = jacobian_by_forward_mode(xs, outs)
+reverse_J, grad_calls = jacobian_by_reverse_mode(xs, outs)
+forward_passes = jvp_calls // len(outs)
+print(f"5 inputs, 2 outputs: forward mode {jvp_calls} jvp calls = {forward_passes} forward passes, "
+      f"reverse mode {grad_calls} grad calls = {grad_calls} reverse passes")
+assert (forward_passes, grad_calls) == (len(xs), len(outs)), "n forward passes, m reverse passes"
+assert all(abs(a - b) < 1e-12 for ra, rb in zip(forward_J, reverse_J) for a, b in zip(ra, rb)), \
+    "forward and reverse mode should give the same Jacobian"
 
 # %% [markdown]
-# (Each `jvp` call above visits one output's graph; a forward pass that carries one tangent to
-# every output at once is still one pass per input direction.) A loss is **one output** of very
-# many parameters, so reverse mode needs one pass where forward mode would need one per parameter.
-# The plot counts the passes and times them as the number of inputs grows, with one output:
+# Our `jvp` returns one output per call, so the 10 calls here stand for 5 forward passes, each of which
+# would carry its tangent to both outputs. A loss is **one output** of very many parameters, so reverse
+# mode needs one pass where forward mode needs one per parameter. The next cell builds the function for
+# a growing number of inputs $n$ (one output), computes the full gradient both ways, and measures the
+# time each way takes (the best of 5 repeats, with `time.perf_counter`):
 
 # %%
-sizes = [1, 2, 4, 8, 16, 32]
+def best_time(fn, *args, repeats: int = 5) -> float:
+    """The shortest of a few runs: the least disturbed by whatever else the machine is doing."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+sizes = [2, 4, 8, 16, 32, 64]
 passes_forward, passes_reverse, seconds_forward, seconds_reverse = [], [], [], []
 for n in sizes:
-    t0 = time.perf_counter()
-    _, pf = jacobian_by_forward_mode(n, 1)
-    t1 = time.perf_counter()
-    _, pr = jacobian_by_reverse_mode(n, 1)
-    t2 = time.perf_counter()
-    passes_forward.append(pf)
-    passes_reverse.append(pr)
-    seconds_forward.append(t1 - t0)
-    seconds_reverse.append(t2 - t1)
-assert passes_forward == sizes and passes_reverse == [1] * len(sizes)
+    xs, outs = inputs_and_outputs(n, 1)
+    J_forward, calls_forward = jacobian_by_forward_mode(xs, outs)
+    J_reverse, calls_reverse = jacobian_by_reverse_mode(xs, outs)
+    assert all(abs(a - b) < 1e-12 for a, b in zip(J_forward[0], J_reverse[0])), "the gradients differ"
+    passes_forward.append(calls_forward)  # one output: one jvp call is one forward pass
+    passes_reverse.append(calls_reverse)
+    seconds_forward.append(best_time(jacobian_by_forward_mode, xs, outs))
+    seconds_reverse.append(best_time(jacobian_by_reverse_mode, xs, outs))
+assert passes_forward == sizes and passes_reverse == [1] * len(sizes), "n forward passes, 1 reverse pass"
+assert seconds_forward[-1] > seconds_reverse[-1], "at the largest n, forward mode should be slower"
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(sizes, passes_forward, "o-", label="forward mode (jvp): one pass per input")
-ax.plot(sizes, passes_reverse, "s-", label="reverse mode (grad): one pass per output")
-ax.set_xlabel("number of inputs n (one output)")
-ax.set_ylabel("passes for the full gradient")
-ax.set_title("Why training uses reverse mode")
-ax.legend()
+fig, (ax_passes, ax_time) = plt.subplots(1, 2, figsize=(10, 3.6))
+ax_passes.plot(sizes, passes_forward, "o-", label="forward mode (jvp)")
+ax_passes.plot(sizes, passes_reverse, "s-", label="reverse mode (grad)")
+ax_passes.set_ylabel("passes for the full gradient")
+ax_time.plot(sizes, [1e3 * t for t in seconds_forward], "o-", label="forward mode (jvp)")
+ax_time.plot(sizes, [1e3 * t for t in seconds_reverse], "s-", label="reverse mode (grad)")
+ax_time.set_ylabel("measured time (ms, best of 5)")
+for ax in (ax_passes, ax_time):
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("number of inputs n (one output)")
+    ax.legend()
+ax_passes.set_title("passes needed")
+ax_time.set_title("time, measured when the notebook ran")
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The measured times grow the same way (forward mode's time grows with n, reverse mode's stays
-# nearly flat); the exact seconds depend on the machine, so they are not printed here.
-
-# %%
-assert seconds_forward[-1] > seconds_reverse[-1]
+# Both axes of each plot are logarithmic. Forward mode needs $n$ passes, each over a graph that itself
+# grows with $n$, so its time grows much faster than reverse mode's single pass; at the largest $n$
+# it is the slower one (the cell checks that). The times are measured when the notebook runs, so the
+# exact milliseconds depend on the machine (and change a little from run to run); the shape of the
+# curves is what to look at.
 
 # %% [markdown]
 # ## Summary
 #
 # * An op is its forward and its local derivatives: `Op(name, forward, partials)`. Written with
-#   ordinary arithmetic, the same definition serves `backward()`, `grad` of any order, forward mode,
-#   the pictures and compiled mode.
+#   ordinary arithmetic, the same definition serves `backward()`, `grad` of any order and forward
+#   mode (`jvp`).
 # * `gradcheck` compares the chain rule's answer with central differences and names the input that
 #   disagrees.
 # * `grad(..., create_graph=True)` differentiates derivatives; a second derivative gives Newton's
 #   method its step.
 # * Forward mode needs one pass per input, reverse mode one per output: for a loss of many
-#   parameters, reverse mode wins, which is why `backward()` is reverse mode.
+#   parameters, reverse mode wins (in passes and in measured time), which is why `backward()` is
+#   reverse mode.
 # * Newton's method only looks for $g'(x) = 0$: depending on the start it can land on a maximum, and
-#   the sign of $g''$ tells which.
+#   the sign of $g''$ tells which; it can also fail to converge (where $g'' = 0$, or with no stationary
+#   point at all), so check $g'(x)$ where it stops.
