@@ -56,3 +56,33 @@ def test_the_reference_import_paths_still_work() -> None:
         Module,
         Neuron,
     )
+
+
+def test_the_readme_api_table_names_only_what_exists() -> None:
+    """Every call ``name(...)`` and class ``Name`` in the README's module table is an attribute of
+    that module (or of a class it defines: methods such as ``backward()``): the docs match the code.
+    Lowercase words without a call (argument names such as ``fn``, loss names such as ``bce``) are
+    not checked."""
+    import importlib
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- api:start -->")[1].split("<!-- api:end -->")[0]
+    rows = re.findall(r"^\| `(micrograd[\w.]*)`(?:, `(micrograd[\w.]*)`)? \| (.*) \|$", table, flags=re.M)
+    assert len(rows) >= 15
+    missing = []
+    for first, second, text in rows:
+        modules = [importlib.import_module(name) for name in (first, second) if name]
+        known = set()
+        for module in modules:
+            for attr in [*dir(module), *getattr(module, "__all__", [])]:  # __all__: lazily loaded names
+                known.add(attr)
+                value = getattr(module, attr)
+                if isinstance(value, type):
+                    known.update(dir(value))
+        for code in re.findall(r"`([^`]+)`", text):
+            name = re.match(r"([A-Za-z_]\w*)(\(|$)", code)
+            if name and (name.group(2) or name.group(1)[0].isupper()) and name.group(1) not in known:
+                missing.append(f"{first}: {code}")
+    assert missing == []
