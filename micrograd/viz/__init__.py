@@ -9,12 +9,13 @@ words, a page that steps through backward(), and training plots.
 ``explain``             ``explain(root, wrt)``: dL/dw as a sum over paths, as text or LaTeX
 ``stepper``             ``write_stepper(root, path)``: a self-contained HTML page
 ``plots``               ``plot_loss``, ``plot_decision_boundary`` (PNG, matplotlib)
+``network_picture``     ``draw_network(sizes)``: a network as columns of units (matplotlib)
 ``jupyter``             Values and graphs display as SVG and PNG in Jupyter; ``graph_picture(...)``
 ``inline``              ``show_stepper(root)``: the stepper inside a notebook
 ======================  ==============================================================
 
 Importing this package imports graphviz (not numpy or matplotlib: the plots
-load on first use) and, inside a running IPython, registers the display of
+and pictures load them on first use) and, inside a running IPython, registers the display of
 Values as SVG (:mod:`micrograd.viz.jupyter`).
 """
 
@@ -28,6 +29,7 @@ from micrograd.viz.graph import GraphvizNotFoundError, draw_dot, render_svg, sav
 from micrograd.viz.inline import Stepper, show_stepper
 from micrograd.viz.jupyter import graph_picture, register_ipython_display, value_svg
 from micrograd.viz.names import format_number, node_names
+from micrograd.viz.network_picture import draw_network
 from micrograd.viz.step_pictures import save_step_svgs
 from micrograd.viz.stepper import build_stepper_html, write_stepper
 from micrograd.viz.steps import BackwardTrace, Step, backward_steps, local_derivatives
@@ -40,7 +42,7 @@ __all__ = ["BackwardTrace", "Explanation", "Factor", "GraphvizNotFoundError", "S
 __all__ += ["backward_steps", "build_stepper_html", "draw_dot", "explain", "format_number"]
 __all__ += ["local_derivatives", "node_names", "plot_decision_boundary", "plot_loss", "render_svg"]
 __all__ += ["save_step_svgs", "save_svg", "value_svg", "write_stepper"]
-__all__ += ["Stepper", "graph_picture", "show_stepper"]
+__all__ += ["Stepper", "draw_network", "graph_picture", "show_stepper"]
 
 _PLOTS = ("plot_decision_boundary", "plot_loss")
 

@@ -11,7 +11,7 @@
 # * how one step of gradient descent with learning rate 0.1 gives $m_1 = 2.8$, $m_2 = -0.7$;
 # * that PyTorch computes the very same numbers;
 # * what happens when training continues -- including a ReLU that "dies" after a too-large step;
-# * and you try it yourself: find the largest learning rate that keeps the ReLU alive, and change the
+# * and you try it yourself: find the learning rate at which the ReLU first dies, and change the
 #   weights in a playground whose checks compare your hand formulas with the engine.
 #
 # The network is as small as a network can be: input $x = 2$, target $y = 1$, two weights
@@ -91,8 +91,9 @@ assert [f.value for f in e1.paths[0]] == [2.0, 1.0, 0.5, 2.0] and e1.value == 2.
 # that has arrived there (the *upstream* gradient, $\partial L/\partial\,\text{node}$), multiplies it by
 # the node's *local* derivative with respect to each operand, and adds the product into that operand's
 # `grad`. `backward_steps` records those additions without changing any `.grad`; its table lists them in
-# the order `backward()` performs them. Unlabelled nodes get names `v7`, `v8`, ... from their position
-# in the graph.
+# the order `backward()` performs them. A node the code left unlabelled is named after the expression
+# that made it (`y_hat-y`, `(y_hat-y)**2`); a constant has no such expression, so it gets `v` followed by
+# its position in the graph (`v9` is the $\tfrac12$).
 
 # %%
 steps = backward_steps(ex.L)
@@ -105,8 +106,8 @@ assert len(steps) == 10
 assert ex.m1.grad == 0.0 and ex.m2.grad == 0.0  # recording the steps did not touch the graph
 
 # %% [markdown]
-# **Reading the rows.** Rows 6-10 are the chain rule of the section above. The first five handle the
-# loss $L = v_9 \cdot (\hat y - y)^2$, written with the names the code left unlabelled:
+# **Reading the rows.** Rows 6-9 are the chain rule of the section above. The first five handle the
+# loss $L = v_9 \cdot (\hat y - y)^2$, written with the generated names:
 #
 # * row 0 is the seed, $\partial L/\partial L = 1$;
 # * rows 1 and 2 are the product $v_9 \cdot (\hat y-y)^2$, where `v9` is the constant $\tfrac12$: each
@@ -271,27 +272,35 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Your turn 1 · The largest learning rate that keeps the ReLU alive
+# ## Your turn 1 · The learning rate at which the ReLU first dies
 #
-# With $\eta = 0.1$ the ReLU died, with $\eta = 0.02$ it lived. Somewhere in between is the boundary.
-# **Predict first**: which weight's update decides it, and why? (Hint: after one step
-# $z_2 = m_2' m_1' x$ with $m_1' = 3 - 2\eta$ and $m_2' = 0.5 - 12\eta$.) Then find the largest $\eta$,
-# to four decimals, for which $z_2$ is still positive after one step, and put it in place of `None`.
-# The checker does the step with the engine at your $\eta$ and at $\eta + 0.0001$ and tells you which
-# side of the boundary you are on.
+# With $\eta = 0.1$ the ReLU died, with $\eta = 0.02$ it lived. After one step
+# $z_2 = m_2' m_1' x$ with the updated weights
+#
+# $$m_1' = m_1 - \eta\,\frac{\partial L}{\partial m_1}, \qquad m_2' = m_2 - \eta\,\frac{\partial L}{\partial m_2}$$
+#
+# (the two gradients are computed above). **Predict first**: as $\eta$ grows from 0.02, which of the two
+# updated weights reaches zero first, and why? Then find the learning rate, between 0.02 and 0.1, at
+# which the ReLU first dies: the largest multiple of 0.0001 for which $z_2$ is still positive after one
+# step. Do not round up: if the exact boundary falls between two multiples of 0.0001, the answer is the
+# smaller one. Put it in place of `None`. The checker does the step with the engine at your $\eta$ and
+# at $\eta + 0.0001$ and tells you which side of the boundary you are on.
 
 # %%
 my_lr = None  # your answer, e.g. 0.05
 check_largest_live_lr(my_lr)
 
 # %% [markdown]
-# The checker checks itself too: it must accept the reference answer (kept in
-# `micrograd.exercises.SOLUTIONS`; look only after you have tried) and reject wrong ones on either
-# side. If a change to the engine broke the checker, this cell would fail.
+# The checker checks itself too: it must accept the reference answer and reject wrong ones on either
+# side, and also a very large rate such as 1.6, where both weights change sign and $z_2$ is positive
+# again (a different regime, not the boundary asked for). If a change to the engine broke the checker,
+# this cell would fail. The reference answer is a number in `SOLUTIONS["largest_live_lr"]`, from
+# `micrograd.exercises`; print it only after you have tried.
 
 # %%
 assert check_largest_live_lr(SOLUTIONS["largest_live_lr"]).ok
 assert not check_largest_live_lr(0.05).ok and not check_largest_live_lr(0.03).ok  # too large, too small
+assert not check_largest_live_lr(1.6).ok  # both weights flipped sign: z2 > 0, but not the boundary
 assert not check_largest_live_lr(None).ok
 
 # %% [markdown]
@@ -304,11 +313,13 @@ assert not check_largest_live_lr(None).ok
 #   \frac{\partial L}{\partial m_1} = (\hat y - y)\,[z_2 > 0]\,m_2\,x$$
 #
 # ($[z_2 > 0]$ is 1 if $z_2 > 0$ and 0 otherwise: the ReLU's derivative), and checks them against
-# `worked_example(...)` and `backward()`. **Predict** before you run: with `m2=-1`, which gradients
-# are zero? With `m1=0`?
+# `worked_example(...)` and `backward()`. The four numbers in the first line are $x$, $y$, $m_1$, $m_2$,
+# in that order. **Predict** before you run: with $m_2 = -1$ (change the last number), which gradients
+# are zero? With $m_1 = 0$ (the third number)? Then $z_2 = 0$ exactly, the kink of the ReLU, where it
+# has no derivative; the engine, like PyTorch, takes $\mathrm{ReLU}'(0) = 0$ there.
 
 # %%
-x_, y_, m1_, m2_ = 2.0, 1.0, 3.0, 0.5  # change me
+x_, y_, m1_, m2_ = 2.0, 1.0, 3.0, 0.5  # change me: x, y, m1, m2
 
 play = worked_example(x=x_, y=y_, m1=m1_, m2=m2_)
 play.L.backward()
@@ -316,7 +327,7 @@ a1_h = m1_ * x_
 z2_h = m2_ * a1_h
 y_hat_h = max(0.0, z2_h)
 L_h = 0.5 * (y_hat_h - y_) ** 2
-relu_gate = 1.0 if z2_h > 0 else 0.0
+relu_gate = 1.0 if z2_h > 0 else 0.0  # ReLU'(0) taken as 0, as the engine and PyTorch do
 grads_h = {"m2": (y_hat_h - y_) * relu_gate * a1_h, "m1": (y_hat_h - y_) * relu_gate * m2_ * x_}
 
 print(f"{'':>7} {'by hand':>10} {'engine':>10}")
@@ -327,7 +338,7 @@ for name, hand, engine in [
     ("dL/dm2", grads_h["m2"], play.m2.grad),
     ("dL/dm1", grads_h["m1"], play.m1.grad),
 ]:
-    print(f"{name:>7} {hand:>10.6g} {engine:>10.6g}")
+    print(f"{name:>7} {hand + 0.0:>10.6g} {engine + 0.0:>10.6g}")  # + 0.0 prints -0.0 as 0
     assert abs(hand - engine) <= 1e-12 * max(1.0, abs(hand)), f"{name}: hand formula and engine disagree"
 print("the ReLU is", "alive" if relu_gate else "dead: no gradient reaches m1 or m2")
 
@@ -358,7 +369,8 @@ assert names == [f"step_{i:03d}.svg" for i in range(len(steps) + 1)]
 #   and the highlighted graphs show them in order.
 # * One SGD step with $\eta = 0.1$ gives $m_1 = 2.8$, $m_2 = -0.7$; PyTorch agrees on every number.
 # * That step pushes $z_2$ below zero and the ReLU stops passing gradient (a dead ReLU); with
-#   $\eta = 0.02$ the loss falls steadily instead; the boundary is $\eta < 1/24$ (0.0416 survives, 0.0417
-#   does not), because the step must keep $m_2 - 12\eta > 0$.
+#   $\eta = 0.02$ the loss falls steadily instead. The ReLU first dies at $\eta = 1/24$ (0.0416 survives,
+#   0.0417 does not), because $m_2' = 0.5 - 12\eta$ must stay positive ($m_1' = 3 - 2\eta$ stays positive
+#   until $\eta = 1.5$; beyond that both weights flip sign and $z_2$ is positive again).
 # * The step table also hands gradients to the constant $\tfrac12$, the target and the input $x$; only
 #   the weights' gradients are used for training, the input's is what an earlier layer would receive.

@@ -19,6 +19,7 @@
 
 # %%
 import math
+import sys
 
 from micrograd.engine import Value
 from micrograd.exercises import SOLUTIONS, check_neuron_grad
@@ -55,7 +56,12 @@ x = [-1.0, -2.0, 1.0]  # the last entry is the constant input that multiplies th
 
 # %%
 def sigmoid(t: float) -> float:
-    return 1.0 / (1.0 + math.exp(-t))
+    # The same formula rearranged so that exp never sees a large positive argument: for t < -709,
+    # math.exp(-t) would overflow. For t < 0, 1/(1 + e^-t) = e^t/(e^t + 1).
+    if t >= 0:
+        return 1.0 / (1.0 + math.exp(-t))
+    e = math.exp(t)
+    return e / (1.0 + e)
 
 
 z_hand = sum(wi * xi for wi, xi in zip(w, x))
@@ -132,8 +138,14 @@ for xi, wi in zip(xs, w):
 #
 # $$\frac{\partial a}{\partial w_i} \approx \frac{a(w_i + h) - a(w_i - h)}{2h}.$$
 #
-# This central difference has an error of order $h^2$, so with $h = 10^{-5}$ we expect agreement to
-# roughly 9-10 significant digits -- enough to catch any wrong formula.
+# Two errors limit how well this works. The *truncation* error of the central difference is
+# $\tfrac{h^2}{6}$ times the third derivative of $a$; with $h = 10^{-5}$ that is below $10^{-12}$ here,
+# negligible. The *rounding* error is larger: $a(w_i + h)$ and $a(w_i - h)$ are each stored with a
+# relative error of order $\epsilon \approx 2.2 \times 10^{-16}$ (the spacing of floats near 1), their
+# difference is divided by $2h$, so the quotient is off by up to about $\epsilon\,|a| / h \approx
+# 2 \times 10^{-11}$. Against gradients of size $10^{-2}$ that leaves about 9-10 significant digits --
+# enough to catch any wrong formula. (A smaller $h$ would make the rounding worse, a larger one the
+# truncation.)
 
 # %%
 def neuron_output(weights: list[float]) -> float:
@@ -150,8 +162,9 @@ for i in range(len(w)):
     grad_fd.append((neuron_output(up) - neuron_output(down)) / (2 * h))
 
 print("finite differences:", [f"{g:.7f}" for g in grad_fd])
-for g_fd, g_engine in zip(grad_fd, grad_engine):
-    assert abs(g_fd - g_engine) <= 1e-9 * abs(g_engine) + 1e-12
+relative = max(abs(g_fd - g_engine) / abs(g_engine) for g_fd, g_engine in zip(grad_fd, grad_engine))
+print(f"largest relative difference from the engine: {relative:.1e}")
+assert relative <= 1e-8, "finite differences and the engine disagree"
 
 # %% [markdown]
 # ## The three answers side by side
@@ -195,8 +208,8 @@ for p, g in zip(neuron.parameters(), grad_engine):
 # %% [markdown]
 # ## Your turn 1 · Predict, then run: the neuron at $z = 0$
 #
-# Change the first input from $-1$ to $x_0 = -3.5$ and keep the weights. **Before you run the next
-# cell, predict** $z$, $a$ and all three entries of $\partial a/\partial w$. (Work out $z$ first; what is
+# The next cell uses $x = [-3.5, -2, 1]$ (the first input changed, the same weights). **Before you run
+# it, predict** $z$, $a$ and all three entries of $\partial a/\partial w$. (Work out $z$ first; what is
 # $\sigma'$ there?)
 
 # %%
@@ -219,18 +232,22 @@ def finite_difference(weights: list[float], inputs: list[float], i: int, h: floa
 
 
 print(f"z = {z_new.data:g}, a = {a_new.data:g}")
-print(f"{'':>4} {'engine':>9} {'finite diff':>12} {'x_i / 4':>9}")
+print(f"{'':>4} {'engine':>9} {'finite diff':>12}")
 for i, wi in enumerate(ws_new):
     fd = finite_difference(w, x_new, i)
-    print(f"{'w' + str(i):>4} {wi.grad:>9.5f} {fd:>12.5f} {x_new[i] / 4:>9.5f}")
-    assert abs(wi.grad - fd) < 1e-9 and abs(wi.grad - x_new[i] / 4) < 1e-15
+    print(f"{'w' + str(i):>4} {wi.grad:>9.5f} {fd:>12.5f}")
+    assert abs(wi.grad - fd) <= 1e-9 * abs(wi.grad), f"w{i}: engine and finite differences disagree"
 
 # %% [markdown]
 # At $z = 0$ the sigmoid is at its steepest: $a = \tfrac12$ and $\sigma'(0) = \tfrac12 \cdot \tfrac12 = \tfrac14$,
-# so $\partial a/\partial w = x/4$. Compared with $\sigma'(5)$, the same input now moves the output
-# about 38 times more. The next cell prints $\sigma'$ at a few points.
+# so $\partial a/\partial w = x/4$, as the next cell checks. Compared with $\sigma'(5)$, the same input
+# now moves the output about 38 times more. The cell also prints $\sigma'$ at a few points.
 
 # %%
+assert z_new.data == 0.0 and a_new.data == 0.5
+for i, wi in enumerate(ws_new):
+    print(f"w{i}: engine {wi.grad:8.5f}   x_{i} / 4 = {x_new[i] / 4:8.5f}")
+    assert abs(wi.grad - x_new[i] / 4) < 1e-15, f"w{i}: at z = 0 the gradient should be x_{i} / 4"
 for z_val in (0.0, 2.0, 5.0):
     s_val = sigmoid(z_val)
     print(f"sigma'({z_val:g}) = {s_val * (1 - s_val):.7f}")
@@ -241,8 +258,9 @@ assert 37 < ratio < 39
 # %% [markdown]
 # That is **saturation**: once $|z|$ is large the sigmoid is flat, $\sigma'(z)$ is tiny, and every
 # gradient that passes through the neuron is multiplied by it. The neuron learns slowly, however wrong
-# it is. Since $\sigma' \le \tfrac14$ everywhere, a chain of sigmoid layers shrinks the error at every
-# layer; notebook 04 measures this layer by layer.
+# it is. Since $\sigma' \le \tfrac14$ everywhere, each sigmoid layer multiplies the error passing back
+# through it by at most $\tfrac14$, so unless the weights make up for it, the error shrinks layer by
+# layer; notebook 04 measures this.
 #
 # ## Your turn 2 · Write $\partial a / \partial w$ yourself
 #
@@ -258,8 +276,13 @@ def my_dadw(w: list[float], x: list[float]) -> list[float] | None:
 
 check_neuron_grad(my_dadw)
 
+# %% [markdown]
+# The next cell tests the checker: it must accept the reference answer and reject a wrong one. The
+# reference answer is a function, so printing it shows only `<function ...>`; to read its code (after
+# you have tried), run `import inspect; print(inspect.getsource(SOLUTIONS["neuron_grad"]))` in a new
+# cell, or open the source of `micrograd.exercises`.
+
 # %%
-# The checker must accept the reference answer (micrograd.exercises.SOLUTIONS) and reject a wrong one.
 assert check_neuron_grad(SOLUTIONS["neuron_grad"]).ok
 assert not check_neuron_grad(lambda w, x: [0.25 * xi for xi in x]).ok  # sigma'(0) everywhere: wrong
 
@@ -268,12 +291,24 @@ assert not check_neuron_grad(lambda w, x: [0.25 * xi for xi in x]).ok  # sigma'(
 #
 # Put in any weights and inputs (the same length; keep a last input 1 if you want a bias) and run.
 # The cell checks the hand formula $\sigma'(z)\,x$ against the engine and finite differences for your
-# numbers. Try a large $z$ (say $w = [10, 10, 10]$, $x = [1, 1, 1]$): how small do the gradients get?
+# numbers. Try a large $z$ (say $w = [3, 3, 3]$, $x = [1, 1, 1]$, so $z = 9$): how small do the
+# gradients get? And a large negative one, $w = [-3, -3, -3]$?
+#
+# Floating point sets a limit here. A float near 1 is resolved only to about $10^{-16}$, and for large $z$,
+# $1 - \sigma(z) \approx e^{-z}$: about $2 \times 10^{-9}$ at $z = 20$, so $a(1-a)$ keeps only about 7 of
+# its 16 digits there, and 3 at $z = 30$; from $z \approx 37$ on, $a$ rounds to exactly 1 and the
+# computed gradient to exactly 0. Finite differences give up even earlier: their rounding error,
+# $\epsilon\,|a|/h \approx 2 \times 10^{-11}$, is as large as the whole gradient by $z \approx 24$. So the
+# cell refuses (with a message saying why) when the gradient is too small for finite differences to
+# confirm it to three digits -- for inputs of size 1, from about $z = 17$ on -- rather than let it pass
+# unchecked. For negative $z$ there is no such
+# problem: $a$ itself is small, and small floats are stored to full relative precision.
 
 # %%
 w_play = [2.0, -3.0, 1.0]  # change me
 x_play = [-1.0, -2.0, 1.0]  # change me
 
+assert len(w_play) == len(x_play), "w_play and x_play need the same length"
 ws_play = [Value(wi) for wi in w_play]
 z_play = ws_play[0] * x_play[0]
 for wi, xi in zip(ws_play[1:], x_play[1:]):
@@ -281,12 +316,18 @@ for wi, xi in zip(ws_play[1:], x_play[1:]):
 z_play.sigmoid().backward()
 a_play = sigmoid(z_play.data)
 hand_play = [a_play * (1 - a_play) * xi for xi in x_play]  # sigma'(z) x_i
+fd_noise = 4 * sys.float_info.epsilon * a_play / (2 * h)  # bound on the rounding error of the difference
 print(f"z = {z_play.data:g}, sigma'(z) = {a_play * (1 - a_play):.3e}")
 for i, wi in enumerate(ws_play):
     fd = finite_difference(w_play, x_play, i)
     print(f"w{i}: hand {hand_play[i]: .6e}   engine {wi.grad: .6e}   finite diff {fd: .6e}")
-    assert abs(hand_play[i] - wi.grad) <= 1e-12 * max(1.0, abs(wi.grad))
-    assert abs(fd - wi.grad) <= 1e-6 * abs(wi.grad) + 1e-9
+    assert abs(hand_play[i] - wi.grad) <= 1e-12 * abs(wi.grad), f"w{i}: hand formula and engine disagree"
+    assert x_play[i] == 0 or abs(wi.grad) >= 1000 * fd_noise, (
+        f"w{i}: the gradient {wi.grad:.3e} is too small for finite differences with h = {h:g} to confirm "
+        f"(their rounding error is about {fd_noise:.0e}): the sigmoid is too flat at z = {z_play.data:g}, "
+        f"or x{i} is too close to 0. Try a smaller z."
+    )
+    assert abs(fd - wi.grad) <= 1e-6 * abs(wi.grad) + fd_noise, f"w{i}: finite differences and engine disagree"
 
 # %% [markdown]
 # ## Summary
@@ -297,7 +338,10 @@ for i, wi in enumerate(ws_play):
 #   $\sigma'(5) = \sigma(5)(1-\sigma(5)) = 0.0066481$ and
 #   $\partial a/\partial w = \sigma'(5)\,x = [-0.00665, -0.01330, 0.00665]$.
 # * The hand formula, the engine's reverse-mode pass and central finite differences agree (to $10^{-15}$
-#   and $10^{-9}$ respectively). Round only at the end: rounding $a$ first inflates $\sigma'(5)$ by ~5%.
+#   and $10^{-9}$ respectively; the finite differences are limited by rounding, about $\epsilon/h$, not by
+#   their $h^2$ truncation error). Round only at the end: rounding $a$ first inflates $\sigma'(5)$ by ~5%.
+# * For large $z$ the sigmoid saturates: $\sigma'(z)$ becomes tiny, $a(1-a)$ loses digits, and beyond
+#   $z \approx 37$ the computed gradient is exactly 0.
 # * The gradient with respect to the *inputs* is $\sigma'(z)\,w$; it is what an earlier layer would
 #   receive during backpropagation.
 # * At $z = 0$ the gradient is largest, $\sigma'(0) = \tfrac14$ (so $\partial a/\partial w = x/4$ for

@@ -24,8 +24,9 @@ import numpy as np
 import torch
 
 from micrograd.engine import Value
-from micrograd.exercises import SOLUTIONS, check_logit_grad
+from micrograd.exercises import SOLUTIONS, check_logit_grad, engine_logit_grad
 from micrograd.losses import cross_entropy
+from micrograd.viz.network_picture import draw_network
 
 np.set_printoptions(precision=6, suppress=True)
 
@@ -107,34 +108,15 @@ assert abs(L - -math.log(y_hat[target])) < 1e-15
 # gradient backward.
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 4))
-layer_sizes = [3, 4, 3]
-pos = [[(l, 1.4 * ((n - 1) / 2 - j)) for j in range(n)] for l, n in enumerate(layer_sizes)]
-alive = z1 > 0
-for l in range(2):
-    for k, (x0, y0) in enumerate(pos[l]):
-        for j, (x1, y1) in enumerate(pos[l + 1]):
-            dead = (l == 0 and not alive[j]) or (l == 1 and not alive[k])
-            ax.plot([x0, x1], [y0, y1], color="#dddddd" if dead else "#777777", lw=0.8,
-                    linestyle="--" if dead else "-", zorder=1)
-texts = [
+off = np.flatnonzero(z1 <= 0)  # the hidden units the ReLU switches off
+assert list(off) == [1, 2]
+unit_texts = [
     [f"$x_{k}$\n{x[k]:g}" for k in range(3)],
-    [f"$z_{j}$\n{z1[j]:.2f}" + ("" if alive[j] else " off") for j in range(4)],
+    [f"$z_{j}$\n{z1[j]:.2f}" + ("\noff" if j in off else "") for j in range(4)],
     [f"$\\hat y_{k}$\n{y_hat[k]:.3f}" + ("\ntarget" if k == target else "") for k in range(3)],
 ]
-for l, column in enumerate(pos):
-    for j, (xx, yy) in enumerate(column):
-        off = l == 1 and not alive[j]
-        ax.scatter(xx, yy, s=1500, color="#eeeeee" if off else "white", edgecolor="#aaaaaa" if off else "black", zorder=2)
-        ax.text(xx, yy, texts[l][j], ha="center", va="center", fontsize=8, color="#999999" if off else "black", zorder=3)
-for l, name in enumerate(["input x", "hidden ReLU units", "softmax outputs"]):
-    ax.text(l, -2.9, name, ha="center")
-ax.set_xlim(-0.4, 2.4)
-ax.set_ylim(-3.1, 2.6)
-ax.axis("off")
-fig.tight_layout()
-plt.show()
-assert list(np.flatnonzero(~alive)) == [1, 2]
+captions = ["input x", "hidden ReLU units", "softmax outputs"]
+draw_network([3, 4, 3], labels=unit_texts, dead={1: off}, layer_names=captions, fontsize=8).figure
 
 # %% [markdown]
 # ## Backward pass in matrix form
@@ -151,6 +133,10 @@ assert list(np.flatnonzero(~alive)) == [1, 2]
 # **Why $\hat y - y$?** With a one-hot target of class $c$, $L = -\log \hat y_c = -z_c + \log\sum_j e^{z_j}$.
 # Differentiating, $\partial L/\partial z_k = -[k = c] + e^{z_k}/\sum_j e^{z_j} = \hat y_k - y_k$.
 # The softmax's full Jacobian never has to be formed.
+#
+# From here on, $\delta^{(l)} = \partial L/\partial z^{(l)}$ is the *error* of layer $l$: the gradient of
+# the loss at that layer's pre-activation $z^{(l)}$. So $\delta^{(2)} = \hat y - y$ is step (4), and
+# $\delta^{(1)} = \partial L/\partial z^{(1)}$ is step (2).
 
 # %%
 dz2 = y_hat - y  # (4)
@@ -329,8 +315,9 @@ assert L_new < L
 #
 # Write `my_logit_grad(logits, target)`: the list $\partial L/\partial z_k$ for
 # $L = -\log \mathrm{softmax}(z)_{\text{target}}$, using only `math` (no `Value`, no numpy). **Predict**
-# before you write it: which entry is negative, and what do the entries add up to? The checker compares
-# your function with `backward()` through `exp`, `/` and `log` on three sets of logits.
+# before you write it: for two equal logits, `logits = [3, 3]`, and `target = 0`, what are the two
+# entries? The checker compares your function with `backward()` through `exp`, `/` and `log` on three
+# sets of logits (that one among them).
 
 # %%
 def my_logit_grad(logits: list[float], target: int) -> list[float] | None:
@@ -339,10 +326,19 @@ def my_logit_grad(logits: list[float], target: int) -> list[float] | None:
 
 check_logit_grad(my_logit_grad)
 
+# %% [markdown]
+# The next cell tests the checker: it must accept the reference answer and reject the classic slip
+# $y - \hat y$. The reference answer is a function; to read its code (after you have tried), run
+# `import inspect; print(inspect.getsource(SOLUTIONS["logit_grad"]))` in a new cell, or open the source
+# of `micrograd.exercises`. The cell then answers the prediction with the engine.
+
 # %%
-# The checker accepts the reference answer (micrograd.exercises.SOLUTIONS) and rejects the classic slip y - y_hat.
 assert check_logit_grad(SOLUTIONS["logit_grad"]).ok
 assert not check_logit_grad(lambda z, c: [-g for g in SOLUTIONS["logit_grad"](z, c)]).ok
+
+equal = engine_logit_grad([3.0, 3.0], 0)  # dL/dz by backward(), not by the formula
+print("logits [3, 3], target 0: dL/dz =", equal)
+assert equal == [-0.5, 0.5], equal  # softmax gives 1/2 each; y = [1, 0]: y_hat - y = [-1/2, 1/2]
 
 # %% [markdown]
 # ## Your turn 2 · Playground: your own input

@@ -11,7 +11,8 @@
 # * where the four equations come from: the chain rule, summed over every path (which is why a
 #   transpose appears), with a picture of the errors flowing back;
 # * how many parameters the 784-16-16-10 digit network of the source notes has, counted by the library;
-# * and, by doing it: write BP1 yourself, count parameters, and check BP1-BP4 on your own network.
+# * and, by doing it: write BP1 yourself, count parameters, and check BP1-BP4 on your own network,
+#   including what larger weights do to the errors (saturation).
 #
 # Notation: layer $l$ computes $z^l = w^l a^{l-1} + b^l$ and $a^l = \sigma(z^l)$; $w^l_{jk}$ connects
 # unit $k$ of layer $l-1$ to unit $j$ of layer $l$; $L$ is the last layer; $\odot$ is element-wise
@@ -30,6 +31,7 @@ from micrograd.exercises import SOLUTIONS, check_output_error, check_parameter_c
 from micrograd.nn import MLP, Layer
 from micrograd.viz import draw_dot
 from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
+from micrograd.viz.network_picture import draw_network
 
 np.set_printoptions(precision=6, suppress=True)
 
@@ -46,7 +48,8 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
 # ## First: the fully connected layer is a matrix multiply
 #
 # A layer of $m$ neurons reading the same $n$ inputs computes $z_j = \sum_k W_{jk} a_k + b_j$ for every
-# $j$ -- all at once, $z = W a + b$. If the rest of the network hands back $g = \partial C/\partial z$, the
+# $j$ -- all at once, $z = W a + b$. ($W$ is the $m \times n$ weight matrix of one layer: the $w^l$ of the
+# notation above, written without the layer index while we look at a single layer.) If the rest of the network hands back $g = \partial C/\partial z$, the
 # chain rule gives three gradients:
 #
 # $$\frac{\partial C}{\partial W} = g\, a^\top \quad (m \times n), \qquad
@@ -137,32 +140,12 @@ for l, (w, b) in enumerate(zip(weights, biases), start=1):
 # this sum of paths against BP2 in numbers.
 
 # %%
-fig, ax = plt.subplots(figsize=(7.5, 3.6))
-columns = [[(l, j, (n - 1) / 2 - j) for j in range(n)] for l, n in enumerate(sizes)]  # unit 0 on top
-for (l, n_in), n_out in zip(enumerate(sizes[:-1]), sizes[1:]):
-    for k in range(n_in):
-        for j in range(n_out):
-            red = l == 2 and k == 0
-            ax.annotate("", xy=(l, (n_in - 1) / 2 - k), xytext=(l + 1, (n_out - 1) / 2 - j),
-                        arrowprops=dict(arrowstyle="->", color="#D55E00" if red else "#cccccc",
-                                        lw=2 if red else 0.8, shrinkA=11, shrinkB=11))
-            if red:
-                ax.text(l + 0.5, ((n_in - 1) / 2 - k + (n_out - 1) / 2 - j) / 2 + 0.15,
-                        f"$w^3_{{{j}0}}\\delta^3_{j}$", color="#D55E00", fontsize=9, ha="center")
-names = ["x", "layer 1", "layer 2", "layer 3 (output)"]
-for column in columns:
-    for l, j, yy in column:
-        ax.scatter(l, yy, s=500, color="white", edgecolor="black", zorder=3)
-        ax.text(l, yy, f"$x_{j}$" if l == 0 else f"$\\delta^{l}_{j}$", ha="center", va="center", zorder=4)
-for l, name in enumerate(names):
-    ax.text(l, -2.3, name, ha="center")
-ax.set_xlim(-0.4, 3.4)
-ax.set_ylim(-2.5, 2.0)
-ax.axis("off")
-ax.set_title(r"BP2 for one unit: $\delta^2_0 = (w^3_{00}\delta^3_0 + w^3_{10}\delta^3_1)\,\sigma'(z^2_0)$",
-             fontsize=10)
-fig.tight_layout()
-plt.show()
+unit_texts = [[f"$x_{j}$" if l == 0 else f"$\\delta^{l}_{j}$" for j in range(n)] for l, n in enumerate(sizes)]
+paths = {(2, 0, j): f"$w^3_{{{j}0}}\\delta^3_{j}$" for j in range(2)}  # unit 0 of layer 2 <- output unit j
+bp2 = r"BP2 for one unit: $\delta^2_0 = (w^3_{00}\delta^3_0 + w^3_{10}\delta^3_1)\,\sigma'(z^2_0)$"
+captions = ["x", "layer 1", "layer 2", "layer 3 (output)"]
+draw_network(sizes, labels=unit_texts, layer_names=captions, arrows="backward", highlight=paths, title=bp2,
+             radius=0.28).figure
 
 # %% [markdown]
 # With the conventions fixed, the four equations are:
@@ -181,6 +164,38 @@ plt.show()
 # input is $a^0 = x$ and the layers are $1, 2, 3$. And in their derivation for a weight one layer back,
 # the term $\delta^L \cdot w^l \cdot \sigma'(z^{l-1})$ is called "$\delta^l$" although it is
 # $\delta^{l-1}$, and the transpose is missing: it should read $\bigl((w^l)^\top \delta^l\bigr) \odot \sigma'(z^{l-1})$.
+# Their final $\partial C/\partial w^{l-1} = \delta^{l-1} a^{l-2}$ lacks a transpose too: for the whole
+# matrix it is the outer product $\delta^{l-1} (a^{l-2})^\top$, as in BP4.
+
+# %% [markdown]
+# ## Your turn 1 · Write BP1
+#
+# Fill in `my_output_error(z, y)`: the output error $\delta^L = \partial C/\partial z^L$ for sigmoid
+# outputs $a^L = \sigma(z^L)$ and the cost $C = \tfrac12 \lVert a^L - y \rVert^2$, as a list (plain Python
+# and `math` are enough). The derivation above gives the formula; turning it into code is the exercise
+# (the numpy section below writes it out, so try this first). The checker builds the same cost from
+# `Value`s, calls `backward()` and compares.
+# **Predict** first: if one output is already exactly right ($a_j = y_j$), what is its $\delta_j$?
+
+# %%
+import math
+
+
+def my_output_error(z: list[float], y: list[float]) -> list[float] | None:
+    return None  # your code here
+
+
+check_output_error(my_output_error)
+
+# %% [markdown]
+# The next cell tests the checker: it must accept the reference answer and reject the common slip of
+# forgetting $\sigma'(z)$. The reference answer is a function; to read its code (after you have tried),
+# run `import inspect; print(inspect.getsource(SOLUTIONS["output_error"]))` in a new cell, or open the
+# source of `micrograd.exercises`.
+
+# %%
+assert check_output_error(SOLUTIONS["output_error"]).ok
+assert not check_output_error(lambda z, y: [1 / (1 + math.exp(-zj)) - yj for zj, yj in zip(z, y)]).ok
 
 # %% [markdown]
 # ## The four equations in numpy
@@ -223,7 +238,8 @@ assert abs(path_sum - deltas[1][0]) < 1e-15
 # %% [markdown]
 # ## The same network in the engine
 #
-# An `MLP(4, [3, 3, 2])` with sigmoid activations has exactly this shape. We copy the numpy weights into
+# An `MLP(4, [3, 3, 2])` -- a *multi-layer perceptron*: fully connected layers in a row, here reading 4
+# inputs, with layers of 3, 3 and 2 units -- with sigmoid activations has exactly this shape. We copy the numpy weights into
 # its neurons (neuron $j$ of layer $l$ holds row $j$ of $w^l$ and the bias $b^l_j$), run the forward pass,
 # build the cost out of `Value`s and call `backward()`.
 #
@@ -313,8 +329,11 @@ graph_picture(network)
 # ### Why deep sigmoid networks learn slowly
 #
 # BP2 multiplies by $\sigma'(z^l)$ at every layer, and $\sigma'(z) = \sigma(z)(1-\sigma(z)) \le 1/4$.
-# Unless the weights are large, the error shrinks on its way back to the first layer -- the
-# *vanishing gradient*. Even in this shallow network the norms of the errors show the trend:
+# So the error tends to shrink on its way back to the first layer -- the *vanishing gradient*. Larger
+# weights rarely help: BP2 also multiplies by $(w^{l+1})^\top$, but large weights make the $z^l$ large
+# too, pushing them into the flat parts of the sigmoid, where $\sigma'$ is far below $1/4$ (the
+# playground at the end measures this). Even in this shallow network the norms of the errors show the
+# trend:
 
 # %%
 norms = [float(np.linalg.norm(d)) for d in deltas]
@@ -394,29 +413,6 @@ for layer, w, b in zip(model.layers, np_w, np_b):
     assert np.allclose(engine_w, w, rtol=0, atol=1e-12) and np.allclose(engine_b, b, rtol=0, atol=1e-12)
 
 # %% [markdown]
-# ## Your turn 1 · Write BP1
-#
-# Fill in `my_output_error(z, y)`: the output error $\delta^L = \partial C/\partial z^L$ for sigmoid
-# outputs $a^L = \sigma(z^L)$ and the cost $C = \tfrac12 \lVert a^L - y \rVert^2$, as a list (plain Python
-# and `math` are enough). The checker builds the same cost from `Value`s, calls `backward()` and compares.
-# **Predict** first: if one output is already exactly right ($a_j = y_j$), what is its $\delta_j$?
-
-# %%
-import math
-
-
-def my_output_error(z: list[float], y: list[float]) -> list[float] | None:
-    return None  # your code here
-
-
-check_output_error(my_output_error)
-
-# %%
-# The checker accepts the reference answer and rejects the common slip of forgetting sigma'(z).
-assert check_output_error(SOLUTIONS["output_error"]).ok
-assert not check_output_error(lambda z, y: [1 / (1 + math.exp(-zj)) - yj for zj, yj in zip(z, y)]).ok
-
-# %% [markdown]
 # ## Your turn 2 · How big is the digit network?
 #
 # The source notes' network reads a $28 \times 28$ image (784 pixel values), has two hidden layers of 16
@@ -443,20 +439,36 @@ assert sum(per_layer) == len(digit_net.parameters()) == SOLUTIONS["parameter_cou
 #
 # ## Your turn 3 · Playground: BP1-BP4 on your own network
 #
-# Change the sizes, the seed, the input or the target (an input has `sizes[0]` numbers, a target
-# `sizes[-1]`) and run: the four equations in numpy and the engine's `backward()` must agree on every
-# error and every gradient, whatever you choose. **Predict**: with larger weights (`scale = 5`), do the
-# errors of the first layer get larger or smaller than those of the last?
+# Change the sizes, the seed, the weight scale, the input or the target and run: the four equations in
+# numpy and the engine's `backward()` must agree on every error and every gradient, whatever you
+# choose. `x_play` and `y_play` are `None` (drawn from the seed) or a list of numbers: `sizes_play[0]`
+# of them for the input, `sizes_play[-1]` for the target (values between 0 and 1, which a sigmoid can
+# reach). The weights are drawn from the seed and multiplied by `scale`.
+#
+# **Predict**: with seed 1, is $\lVert\delta^1\rVert$, the error of the first layer, larger or smaller at
+# `scale = 5` than at `scale = 1`? Try both; the cell after this one gives the answer.
+
+# %%
+def play_network(sizes, seed, scale, x=None, y=None):
+    """Weights, biases, input and target for the playground, drawn from ``seed`` (x, y unless given)."""
+    rng = np.random.default_rng(seed)
+    x_drawn, y_drawn = rng.normal(size=sizes[0]), rng.uniform(size=sizes[-1])
+    w = [scale * rng.normal(size=(o, i)) for i, o in zip(sizes[:-1], sizes[1:])]
+    b = [rng.normal(size=o) for o in sizes[1:]]
+    x = x_drawn if x is None else np.array(x, dtype=float)
+    y = y_drawn if y is None else np.array(y, dtype=float)
+    assert x.shape == (sizes[0],), f"the input needs {sizes[0]} numbers (sizes[0]), got {x.size}"
+    assert y.shape == (sizes[-1],), f"the target needs {sizes[-1]} numbers (sizes[-1]), got {y.size}"
+    return w, b, x, y
+
 
 # %%
 sizes_play = [4, 3, 3, 2]  # change me
 seed_play, scale = 1, 1.0  # change me
-rng_play = np.random.default_rng(seed_play)
-x_play = rng_play.normal(size=sizes_play[0])
-y_play = rng_play.uniform(size=sizes_play[-1])
-w_play = [scale * rng_play.normal(size=(o, i)) for i, o in zip(sizes_play[:-1], sizes_play[1:])]
-b_play = [rng_play.normal(size=o) for o in sizes_play[1:]]
+x_play = None  # change me: None (drawn from the seed) or e.g. [1.0, -0.5, 2.0, 0.0]
+y_play = None  # change me: None (drawn from the seed) or e.g. [1.0, 0.0]
 
+w_play, b_play, x_play, y_play = play_network(sizes_play, seed_play, scale, x_play, y_play)
 _, deltas_play, gb_play, gw_play = backprop(w_play, b_play, x_play, y_play)
 
 net = MLP(sizes_play[0], sizes_play[1:], activation="sigmoid", final_activation="sigmoid", seed=0)
@@ -473,10 +485,43 @@ for layer in net.layers:
 (0.5 * sum(((a - float(t)) ** 2 for a, t in zip(h, y_play)), Value(0.0))).backward()
 
 for l, layer in enumerate(net.layers):
-    assert np.allclose([z.grad for z in z_play[l]], deltas_play[l], rtol=1e-9, atol=1e-15)
-    assert np.allclose([n.b.grad for n in layer.neurons], gb_play[l], rtol=1e-9, atol=1e-15)
-    assert np.allclose([[wk.grad for wk in n.w] for n in layer.neurons], gw_play[l], rtol=1e-9, atol=1e-15)
-    print(f"layer {l + 1}: mean |delta| = {np.abs(deltas_play[l]).mean():.2e}  (numpy and engine agree)")
+    where = f"layer {l + 1}"
+    assert np.allclose([z.grad for z in z_play[l]], deltas_play[l], rtol=1e-9, atol=1e-15), f"{where}: delta"
+    assert np.allclose([n.b.grad for n in layer.neurons], gb_play[l], rtol=1e-9, atol=1e-15), f"{where}: BP3"
+    gw_engine = [[wk.grad for wk in n.w] for n in layer.neurons]
+    assert np.allclose(gw_engine, gw_play[l], rtol=1e-9, atol=1e-15), f"{where}: BP4"
+    print(f"{where}: |delta| = {np.linalg.norm(deltas_play[l]):.2e}  (numpy and engine agree)")
+
+# %% [markdown]
+# **The answer.** For seed 1 the cell below runs the network at both scales and prints, per layer, the
+# size of the error and the average slope $\sigma'(z^l)$ that BP1/BP2 multiply by.
+
+# %%
+print("seed 1     |delta| at scale 1   at scale 5   mean sigma'(z) at 1   at 5")
+answer = {}
+for scale_ in (1.0, 5.0):
+    w_, b_, x_, y_ = play_network([4, 3, 3, 2], 1, scale_)
+    _, deltas_, _, _ = backprop(w_, b_, x_, y_)
+    zs_, a_ = [], x_
+    for w, b in zip(w_, b_):
+        zs_.append(w @ a_ + b)
+        a_ = sigmoid(zs_[-1])
+    answer[scale_] = ([float(np.linalg.norm(d)) for d in deltas_], [float(sigmoid_prime(z).mean()) for z in zs_])
+for l in range(3):
+    (n1, s1), (n5, s5) = [(answer[sc][0][l], answer[sc][1][l]) for sc in (1.0, 5.0)]
+    print(f"layer {l + 1}  {n1:>20.2e} {n5:>12.2e} {s1:>21.3f} {s5:>6.3f}")
+shrink = answer[1.0][0][0] / answer[5.0][0][0]
+print(f"at scale 5, |delta^1| is {shrink:.0f} times smaller than at scale 1")
+assert answer[5.0][0][0] < answer[1.0][0][0]  # the first layer's error is smaller with the larger weights
+assert all(s5 < s1 for s1, s5 in zip(answer[1.0][1], answer[5.0][1]))  # every layer's slope is smaller
+
+# %% [markdown]
+# Smaller. The weights are five times larger, and BP2 does multiply by $(w^{l+1})^\top$; but the same
+# weights make the $z^l$ larger too, and a sigmoid with a large $|z|$ is nearly flat: the average
+# $\sigma'(z^l)$ drops in every layer (the last two columns). Those small factors win over the larger
+# weights, and $\lVert\delta^1\rVert$ ends up smaller. This is *saturation*, the effect notebook 02
+# showed for one neuron. (With other seeds the numbers differ, and a larger scale sometimes helps a
+# little; it cannot be relied on.)
 
 # %% [markdown]
 # ## Summary
@@ -490,6 +535,7 @@ for l, layer in enumerate(net.layers):
 # * Fifteen gradient-descent steps computed both ways keep identical parameters while the cost falls.
 # * A fully connected layer is $z = Wa + b$, with $\partial C/\partial W = g a^\top$,
 #   $\partial C/\partial b = g$ and $\partial C/\partial a = W^\top g$ for an upstream gradient $g$.
-# * $\sigma' \le 1/4$, so errors tend to shrink as BP2 carries them backwards through sigmoid layers.
+# * $\sigma' \le 1/4$, so errors tend to shrink as BP2 carries them backwards through sigmoid layers;
+#   larger weights rarely help, because they push $z$ into the flat parts of the sigmoid (saturation).
 # * The 784-16-16-10 digit network has $784 \cdot 16 + 16 + 16 \cdot 16 + 16 + 16 \cdot 10 + 10 = 13{,}002$
 #   parameters, and its cost is averaged over the training images, so its gradient is too.

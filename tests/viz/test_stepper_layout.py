@@ -172,8 +172,10 @@ def test_a_graph_too_large_to_fit_readably_opens_at_one_to_one_and_follows_the_s
     def in_view(node_id: str) -> bool:
         r = page.locator(f"#mg-{node_id}").bounding_box()
         assert r is not None and area is not None
-        return area["x"] <= r["x"] and r["x"] + r["width"] <= area["x"] + area["width"] and (
-            area["y"] <= r["y"] and r["y"] + r["height"] <= area["y"] + area["height"]
+        return (
+            area["x"] <= r["x"]
+            and r["x"] + r["width"] <= area["x"] + area["width"]
+            and (area["y"] <= r["y"] and r["y"] + r["height"] <= area["y"] + area["height"])
         )
 
     assert in_view(f"v{len(topological_order(root)) - 1}")  # the seeded root, at step 0
