@@ -53,8 +53,9 @@ READ_OUTPUTS = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel 
   cell => Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(out => ({
     mime: out.getAttribute('data-mime-type') || '',
     text: out.innerText,
-    images: Array.from(out.querySelectorAll('img')).map(
-      img => ({complete: img.complete, width: img.naturalWidth, src: img.src.slice(0, 30)})),
+    width: out.clientWidth,
+    images: Array.from(out.querySelectorAll('img')).map(img => ({complete: img.complete,
+      width: img.naturalWidth, shown: img.getBoundingClientRect().width, src: img.src.slice(0, 30)})),
   })))"""
 
 
@@ -226,6 +227,8 @@ def test_notebook_shows_its_pictures_before_running(lab: tuple[str, Path], page:
                 assert out["mime"] in shown_as, f"{where}: shown as {out['mime']!r}, not as the picture"
                 loaded = [img for img in out["images"] if img["complete"] and img["width"] > 0]
                 assert loaded, f"{where}: the picture did not load: {out['images']}"
+                wider = [img["shown"] for img in loaded if img["shown"] > out["width"] + 1]
+                assert not wider, f"{where}: a picture {wider} px wide in a {out['width']} px output area"
                 pictures += 1
     assert pictures >= 1, f"{name} shows no picture"
     assert pictures == sum("image/png" in mimes for outputs in stored for mimes in outputs)
@@ -233,3 +236,36 @@ def test_notebook_shows_its_pictures_before_running(lab: tuple[str, Path], page:
     cells = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4).cells
     hidden = [bool(c.metadata.get("jupyter", {}).get("source_hidden")) for c in cells]
     assert page.evaluate(READ_FOLDED) == hidden
+
+
+def test_a_trusted_notebook_shows_its_graphs_as_svg_within_the_output_area(
+    lab: tuple[str, Path], page: Page
+) -> None:
+    """Once run (trusted), a graph shows as its SVG, which JupyterLab draws as an <img> at its own
+    width: a wide graph's SVG must still fit the output area of a laptop-sized window."""
+    url, base = lab
+    name = "trusted_01"  # a copy: the notebooks the other test opens stay untrusted
+    target = base / "notebooks" / f"{name}.ipynb"
+    shutil.copy2(NOTEBOOK_DIR / "01_worked_example.ipynb", target)
+    env = dict(os.environ, JUPYTER_DATA_DIR=str(base / "data"))  # the server's trust database
+    subprocess.run(
+        [sys.executable, "-m", "jupyter", "trust", str(target)],
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+    )
+    stored = _stored_outputs("01_worked_example")
+    rendered = _open(page, url, name, stored)
+    svgs = 0
+    for cell_no, (kept, shown) in enumerate(zip(stored, rendered, strict=True)):
+        for mimes, out in zip(kept, shown, strict=True):
+            if "image/svg+xml" in mimes and "text/html" not in mimes:
+                assert out["mime"] == "image/svg+xml", f"cell {cell_no}: trusted, yet shown as {out['mime']}"
+                shown_widths = [img["shown"] for img in out["images"] if img["complete"]]
+                assert shown_widths and max(shown_widths) <= out["width"] + 1, (
+                    f"cell {cell_no}: a graph {shown_widths} px wide in a {out['width']} px output area"
+                )
+                svgs += 1
+    assert svgs >= 2
+    page.screenshot(path=str(base / f"{name}.png"))

@@ -280,9 +280,13 @@ def render_svg(root: Value, *, fit_width: bool = True, **kwargs: Any) -> str:
     container, it is at most as wide as the window or container, never wider
     than its own size, its proportions kept."""
     svg: str = draw_dot(root, format="svg", **kwargs).pipe(format="svg", encoding="utf-8")
-    if fit_width:
-        svg = _SVG_SIZE.sub(r'\g<0> style="max-width: 100%; height: auto"', svg, count=1)
-    return svg
+    return shrink_to_fit(svg) if fit_width else svg
+
+
+def shrink_to_fit(svg: str) -> str:
+    """``svg`` (as ``dot`` writes it) allowed to shrink to its container's width, its proportions
+    kept (``max-width: 100%; height: auto``), never to grow beyond its own size."""
+    return _SVG_SIZE.sub(r'\g<0> style="max-width: 100%; height: auto"', svg, count=1)
 
 
 def save_svg(root: Value, path: str | os.PathLike[str], **kwargs: Any) -> Path:

@@ -30,12 +30,17 @@ from typing import Any
 import graphviz
 
 from micrograd.engine import Value
-from micrograd.viz.graph import INSTALL_HINT, GraphvizNotFoundError, draw_dot
+from micrograd.viz.graph import INSTALL_HINT, GraphvizNotFoundError, draw_dot, shrink_to_fit
 
 __all__ = ["GraphPicture", "graph_picture", "register_ipython_display", "value_png", "value_svg"]
 
 DEFAULT_DPI = 96  # 96 dpi: one PNG pixel per CSS pixel of the SVG (dot's SVG unit is 1 pt = 1/72 in)
 MAX_PNG_SIDE = 4096  # px; a larger graph is rendered at a lower dpi (its text is unreadable anyway)
+# JupyterLab shows a trusted SVG as an <img> at its own width, never narrower (a PNG it shrinks to the
+# output area). So a wider graph's SVG is given this width (its height in proportion), about the
+# output area of a laptop window with the file browser open; the PNG keeps its full size.
+MAX_SVG_WIDTH_PT = 600
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 _VIEWBOX = re.compile(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"')
 
 
@@ -57,7 +62,7 @@ class GraphPicture:
     def __init__(self, graph: graphviz.Digraph | graphviz.Graph, *, dpi: float = DEFAULT_DPI) -> None:
         if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 1 <= dpi <= 600:
             raise ValueError(f"dpi must be a number from 1 to 600, got {dpi!r}")
-        self.svg: str = _pipe(graph, "svg").decode("utf-8")
+        self.svg: str = _narrowed(shrink_to_fit(_pipe(graph, "svg").decode("utf-8")))
         match = _VIEWBOX.search(self.svg)
         width_pt, height_pt = (float(match.group(1)), float(match.group(2))) if match else (0.0, 0.0)
         self.dpi: float = min(float(dpi), MAX_PNG_SIDE * 72 / max(width_pt, height_pt, 1.0))
@@ -81,6 +86,15 @@ class GraphPicture:
             "text/plain": repr(self),
         }
         return data, {}
+
+
+def _narrowed(svg: str) -> str:
+    """``svg`` at most :data:`MAX_SVG_WIDTH_PT` wide, scaled by its viewBox (proportions kept)."""
+    match = _SVG_SIZE.search(svg)
+    if match is None or float(match.group(1)) <= MAX_SVG_WIDTH_PT:
+        return svg
+    height = float(match.group(2)) * MAX_SVG_WIDTH_PT / float(match.group(1))
+    return _SVG_SIZE.sub(f'<svg width="{MAX_SVG_WIDTH_PT}pt" height="{height:.2f}pt"', svg, count=1)
 
 
 def graph_picture(

@@ -22,6 +22,7 @@ import pytest
 from micrograd.engine import Value
 from micrograd.examples import worked_example
 from micrograd.viz import GraphvizNotFoundError, draw_dot, jupyter
+from micrograd.viz.graph import shrink_to_fit
 from micrograd.viz.jupyter import GraphPicture, graph_picture, value_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -47,6 +48,23 @@ def test_a_value_is_pictured_as_svg_and_png_of_the_same_size() -> None:
     assert data["text/plain"].startswith("GraphPicture(") and " at 0x" not in data["text/plain"]
 
 
+def test_a_wide_graph_svg_is_narrowed_to_an_output_area_and_a_small_one_kept() -> None:
+    import re
+
+    size = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt" style="max-width: 100%; height: auto"')
+    wide = graph_picture(worked_example().L)  # 953 x 205 pt, wider than a notebook's output area
+    match = size.search(wide.svg)
+    assert match is not None and wide.size_pt[0] > jupyter.MAX_SVG_WIDTH_PT
+    assert float(match.group(1)) == jupyter.MAX_SVG_WIDTH_PT
+    assert float(match.group(2)) == pytest.approx(
+        wide.size_pt[1] * jupyter.MAX_SVG_WIDTH_PT / wide.size_pt[0], abs=0.1
+    )
+    assert png_size(wide.png)[0] == pytest.approx(wide.size_pt[0] * 96 / 72, abs=2)  # the PNG keeps its size
+    small = graph_picture(Value(2.0) * 3.0)
+    match = size.search(small.svg)
+    assert match is not None and float(match.group(1)) == round(small.size_pt[0]) < jupyter.MAX_SVG_WIDTH_PT
+
+
 def test_pictures_are_deterministic_and_take_drawing_options() -> None:
     ex = worked_example()
     a, b = graph_picture(ex.L, show_grad=False), graph_picture(worked_example().L, show_grad=False)
@@ -60,7 +78,7 @@ def test_a_drawn_graph_is_pictured_as_it_is_and_left_unchanged() -> None:
     picture = graph_picture(graph)
     assert isinstance(picture, GraphPicture)
     assert "dpi" not in graph.graph_attr  # the PNG's dpi was set on a copy
-    assert picture.svg == graph.pipe(format="svg", encoding="utf-8")
+    assert picture.svg == shrink_to_fit(graph.pipe(format="svg", encoding="utf-8"))  # narrow: only may shrink
     with pytest.raises(TypeError, match="apply to a Value"):
         graph_picture(graph, show_grad=False)
     with pytest.raises(TypeError, match="a Value or a graphviz graph"):
