@@ -87,9 +87,19 @@ def test_logit_and_output_error_checkers_name_the_slips() -> None:
     flipped = ex.check_logit_grad(lambda z, c: [-g for g in S["logit_grad"](z, c)])
     assert "sign is flipped" in flipped.message
     assert "returned 1 numbers, expected 3" in ex.check_logit_grad(lambda z, c: [1.0]).message
+
+    def unshifted(z: list[float], c: int) -> list[float]:  # right maths, but exp(800) overflows
+        e = [math.exp(v) for v in z]
+        return [v / sum(e) - (k == c) for k, v in enumerate(e)]
+
+    overflow = ex.check_logit_grad(unshifted)
+    assert (
+        not overflow.ok and "OverflowError" in overflow.message and "subtract max(logits)" in overflow.message
+    )
+    assert "[800, 799]" in ex.check_logit_grad(S["logit_grad"]).message
     assert ex.check_output_error(S["output_error"]).ok
     doubled = ex.check_output_error(lambda z, y: [2 * d for d in S["output_error"](z, y)])
-    assert "no 1/2" in doubled.message
+    assert "source notes' cost has no 1/2" in doubled.message
     sig = lambda t: 1 / (1 + math.exp(-t))  # noqa: E731
     no_sigma_prime = ex.check_output_error(lambda z, y: [sig(zi) - yi for zi, yi in zip(z, y)])
     assert "sigma'(z) is missing" in no_sigma_prime.message

@@ -203,7 +203,7 @@
       var ok = close(a, s);
       st.answers[s.index] = ok;
       if (ok) { st.right++; }
-      var said = ok ? "\u2713 Right: " : "\u2717 Not quite (you typed " + raw + "): ";
+      var said = "step " + s.index + (ok ? ": \u2713 right, " : ": \u2717 not quite (you typed " + raw + "), ");
       st.verdict = {ok: ok, text: said + s.product_text};
       input.value = "";
       st.k++;

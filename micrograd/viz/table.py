@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import html
+import re
 
 from micrograd.viz.names import derivative_text, format_number, grad_text
 from micrograd.viz.steps import BackwardTrace
 
 __all__ = ["StepTable"]
+
+# In a narrow output area a browser breaks lines at hyphens too, splitting a name such as
+# ``(y_hat-y)**2``: in HTML a minus between two operands becomes a non-breaking hyphen (U+2011),
+# and ``before -> after`` stays on one line; lines still break at the other spaces.
+_INNER_MINUS = re.compile(r"(?<=[\w)])-(?=[\w(])")
+
+
+def _unbroken(cell: str) -> str:
+    return _INNER_MINUS.sub("\u2011", cell).replace(" -> ", "\u00a0->\u00a0")
 
 
 class StepTable:
@@ -55,7 +65,8 @@ class StepTable:
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.HEADERS)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.rows()
+            "<tr>" + "".join(f"<td>{html.escape(_unbroken(c))}</td>" for c in row) + "</tr>"
+            for row in self.rows()
         )
         return f'<table class="micrograd-steps"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 

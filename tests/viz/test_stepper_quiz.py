@@ -53,7 +53,8 @@ def test_quiz_marks_answers_right_and_wrong_and_keeps_score(browser: Browser, tm
     assert page.evaluate("() => document.activeElement.id") == "mg-answer"
     # Right: the step is revealed, its grad written into the box, the next question asked.
     verdict, cls = answer(page, format_number(trace[0].contribution))
-    assert verdict == f"\N{CHECK MARK} Right: {product(trace[0])}" and "mg-right" in cls
+    # The verdict names its step: it shows under the next question.
+    assert verdict == f"step 1: \N{CHECK MARK} right, {product(trace[0])}" and "mg-right" in cls
     assert page.inner_text("#mg-step-index") == "1"
     grad = page.locator(f"#mg-v{index[trace[0].parent]} text").all_text_contents()[-1]
     assert grad == f"grad {format_number(trace[0].grad_after)}"
@@ -61,7 +62,8 @@ def test_quiz_marks_answers_right_and_wrong_and_keeps_score(browser: Browser, tm
     assert page.inner_text("#mg-score") == "score 1 / 1"
     # Wrong: told so, with the correct product, and the step is revealed anyway.
     verdict, cls = answer(page, "7")
-    assert verdict == f"\N{BALLOT X} Not quite (you typed 7): {product(trace[1])}" and "mg-wrong" in cls
+    assert verdict == f"step 2: \N{BALLOT X} not quite (you typed 7), {product(trace[1])}"
+    assert "mg-wrong" in cls
     assert page.inner_text("#mg-score") == "score 1 / 2"
     # Not a number: said so, nothing counted, nothing revealed.
     verdict, _ = answer(page, "two")

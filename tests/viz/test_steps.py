@@ -113,6 +113,10 @@ def test_step_table_text_and_html() -> None:
     page = t._repr_html_()
     assert page.startswith("<table") and "&lt;b&gt;" in page and "<b>" not in page
     assert page.count("<tr>") == 1 + 1 + len(t.trace)
+    # In HTML a name never breaks at its minus, nor "before -> after" at its arrow (a narrow window).
+    worked = backward_steps(worked_example().L).table()._repr_html_()
+    assert "y_hat\u2011y" in worked and "y_hat-y" not in worked
+    assert "0\u00a0-&gt;\u00a012" in worked and "= -1" in worked  # a negative number keeps its minus
 
 
 def test_dead_relu_edge_is_reported_without_adding() -> None:
