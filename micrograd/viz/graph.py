@@ -272,20 +272,16 @@ _PICTURE_FORMATS = ("png", "pdf", "jpg", "jpeg", "gif", "webp", "bmp", "ps", "ep
 
 
 def render_svg(root: Value, *, fit_width: bool = True, **kwargs: Any) -> str:
-    """The SVG text of ``draw_dot(root, **kwargs)`` (needs ``dot``).
-
-    With ``fit_width`` (the default) the picture keeps its size in points but
-    may shrink (``max-width: 100%; height: auto``): opened in a browser, shown
-    inline in a page or as an ``<img>`` whose page limits images to their
-    container, it is at most as wide as the window or container, never wider
-    than its own size, its proportions kept."""
+    """The SVG text of ``draw_dot(root, **kwargs)`` (needs ``dot``); with
+    ``fit_width`` (the default) it may shrink to its window or container
+    (:func:`shrink_to_fit`)."""
     svg: str = draw_dot(root, format="svg", **kwargs).pipe(format="svg", encoding="utf-8")
     return shrink_to_fit(svg) if fit_width else svg
 
 
 def shrink_to_fit(svg: str) -> str:
-    """``svg`` (as ``dot`` writes it) allowed to shrink to its container's width, its proportions
-    kept (``max-width: 100%; height: auto``), never to grow beyond its own size."""
+    """``svg`` (as ``dot`` writes it) allowed to shrink to the width of its window or container
+    (``max-width: 100%; height: auto``), proportions kept, never to grow beyond its own size."""
     return _SVG_SIZE.sub(r'\g<0> style="max-width: 100%; height: auto"', svg, count=1)
 
 
