@@ -160,3 +160,18 @@ def test_verdict_renders_as_text_and_markdown() -> None:
     verdict = ex.Verdict(True, "fine.")
     assert bool(verdict) and repr(verdict) == "Right. fine."
     assert verdict._repr_markdown_() == "**Right.** fine."
+
+
+def test_an_answer_is_shown_folded_and_not_in_plain_text() -> None:
+    answer = ex.FoldedAnswer("dL/dz = [-0.5, 0.5] <b>")
+    page = answer._repr_html_()
+    assert page.startswith("<details><summary>Answer (click to open)</summary>")  # closed: no "open"
+    assert "[-0.5, 0.5] &lt;b&gt;" in page  # escaped: the text shows as written
+    assert "0.5" not in repr(answer)  # a frontend without HTML does not show the answer either
+    with pytest.raises(TypeError, match="an answer is text"):
+        ex.FoldedAnswer(0.5)
+
+
+def test_show_answer_outside_a_notebook_gives_nothing_away(capsys: pytest.CaptureFixture[str]) -> None:
+    ex.show_answer("the answer is 42")
+    assert "42" not in capsys.readouterr().out

@@ -8,9 +8,11 @@ own checker (``check(SOLUTIONS[...]).ok``) without printing the answer next to t
 
 * :mod:`~micrograd.exercises.verdict`: :class:`Verdict` and how an answer is compared;
 * :mod:`~micrograd.exercises.checkers`: one checker per exercise, by notebook;
-* :mod:`~micrograd.exercises.solutions`: the reference answers (try the exercise first).
+* :mod:`~micrograd.exercises.solutions`: the reference answers (try the exercise first);
+* :mod:`~micrograd.exercises.answer`: ``show_answer(text)``, an answer shown folded.
 """
 
+from micrograd.exercises.answer import FoldedAnswer, show_answer
 from micrograd.exercises.checkers import (
     check_bce_grad,
     check_largest_live_lr,
@@ -31,4 +33,4 @@ from micrograd.exercises.verdict import Verdict
 __all__ = ["SOLUTIONS", "Verdict", "check_bce_grad", "check_largest_live_lr", "check_logit_grad"]
 __all__ += ["check_neuron_grad", "check_output_error", "check_parameter_count", "check_partials"]
 __all__ += ["engine_bce_grad", "engine_logit_grad", "engine_neuron_grad", "engine_output_error"]
-__all__ += ["relu_alive_after_step"]
+__all__ += ["FoldedAnswer", "relu_alive_after_step", "show_answer"]

@@ -22,6 +22,7 @@
 
 # %%
 %matplotlib inline
+import math
 import tempfile
 from pathlib import Path
 
@@ -93,7 +94,8 @@ assert [f.value for f in e1.paths[0]] == [2.0, 1.0, 0.5, 2.0] and e1.value == 2.
 # `grad`. `backward_steps` records those additions without changing any `.grad`; its table lists them in
 # the order `backward()` performs them. A node the code left unlabelled is named after the expression
 # that made it (`y_hat-y`, `(y_hat-y)**2`); a constant has no such expression, so it gets `v` followed by
-# its position in the graph (`v9` is the $\tfrac12$).
+# its position in the graph (`v9` is the $\tfrac12$). So does an expression too long to fit in a box (more
+# than 12 characters); to avoid a `v` name there, give the node a `label`.
 
 # %%
 steps = backward_steps(ex.L)
@@ -298,10 +300,11 @@ check_largest_live_lr(my_lr)
 # `micrograd.exercises`; print it only after you have tried.
 
 # %%
-assert check_largest_live_lr(SOLUTIONS["largest_live_lr"]).ok
-assert not check_largest_live_lr(0.05).ok and not check_largest_live_lr(0.03).ok  # too large, too small
-assert not check_largest_live_lr(1.6).ok  # both weights flipped sign: z2 > 0, but not the boundary
-assert not check_largest_live_lr(None).ok
+assert check_largest_live_lr(SOLUTIONS["largest_live_lr"]).ok, "the checker rejects the reference answer"
+assert not check_largest_live_lr(0.05).ok, "the checker accepts 0.05, where the ReLU is already dead"
+assert not check_largest_live_lr(0.03).ok, "the checker accepts 0.03, well below the boundary"
+assert not check_largest_live_lr(1.6).ok, "the checker accepts 1.6: z2 > 0 there, but both weights flipped"
+assert not check_largest_live_lr(None).ok, "the checker accepts None"
 
 # %% [markdown]
 # ## Your turn 2 · Playground: your own weights
@@ -321,26 +324,38 @@ assert not check_largest_live_lr(None).ok
 # %%
 x_, y_, m1_, m2_ = 2.0, 1.0, 3.0, 0.5  # change me: x, y, m1, m2
 
-play = worked_example(x=x_, y=y_, m1=m1_, m2=m2_)
-play.L.backward()
-a1_h = m1_ * x_
-z2_h = m2_ * a1_h
-y_hat_h = max(0.0, z2_h)
-L_h = 0.5 * (y_hat_h - y_) ** 2
-relu_gate = 1.0 if z2_h > 0 else 0.0  # ReLU'(0) taken as 0, as the engine and PyTorch do
-grads_h = {"m2": (y_hat_h - y_) * relu_gate * a1_h, "m1": (y_hat_h - y_) * relu_gate * m2_ * x_}
+TOO_LARGE = "overflow: the numbers are too large for floats (the largest is about 1.8e308)"
+try:
+    play = worked_example(x=x_, y=y_, m1=m1_, m2=m2_)
+    play.L.backward()
+    a1_h = m1_ * x_
+    z2_h = m2_ * a1_h
+    y_hat_h = max(0.0, z2_h)
+    L_h = 0.5 * (y_hat_h - y_) ** 2
+    relu_gate = 1.0 if z2_h > 0 else 0.0  # ReLU'(0) taken as 0, as the engine and PyTorch do
+    grads_h = {"m2": (y_hat_h - y_) * relu_gate * a1_h, "m1": (y_hat_h - y_) * relu_gate * m2_ * x_}
+except OverflowError as error:  # a square too large for a float raises an error instead of giving inf
+    play = None
+    print(f"{TOO_LARGE}: {error}. Try smaller numbers.")
 
-print(f"{'':>7} {'by hand':>10} {'engine':>10}")
-for name, hand, engine in [
-    ("a1", a1_h, play.a1.data),
-    ("z2", z2_h, play.z2.data),
-    ("L", L_h, play.L.data),
-    ("dL/dm2", grads_h["m2"], play.m2.grad),
-    ("dL/dm1", grads_h["m1"], play.m1.grad),
-]:
-    print(f"{name:>7} {hand + 0.0:>10.6g} {engine + 0.0:>10.6g}")  # + 0.0 prints -0.0 as 0
-    assert abs(hand - engine) <= 1e-12 * max(1.0, abs(hand)), f"{name}: hand formula and engine disagree"
-print("the ReLU is", "alive" if relu_gate else "dead: no gradient reaches m1 or m2")
+if play is not None:
+    print(f"{'':>7} {'by hand':>10} {'engine':>10}")
+    overflowed = []
+    for name, hand, engine in [
+        ("a1", a1_h, play.a1.data),
+        ("z2", z2_h, play.z2.data),
+        ("L", L_h, play.L.data),
+        ("dL/dm2", grads_h["m2"], play.m2.grad),
+        ("dL/dm1", grads_h["m1"], play.m1.grad),
+    ]:
+        print(f"{name:>7} {hand + 0.0:>10.6g} {engine + 0.0:>10.6g}")  # + 0.0 prints -0.0 as 0
+        if not (math.isfinite(hand) and math.isfinite(engine)):  # inf (or inf - inf = nan): cannot compare
+            overflowed.append(name)
+            continue
+        assert abs(hand - engine) <= 1e-12 * max(1.0, abs(hand)), f"{name}: hand formula and engine disagree"
+    if overflowed:
+        print(f"{TOO_LARGE}, so {', '.join(overflowed)} became inf or nan and could not be compared.")
+    print("the ReLU is", "alive" if relu_gate else "dead: no gradient reaches m1 or m2")
 
 # %% [markdown]
 # ## Appendix · The pictures as files
@@ -369,8 +384,8 @@ assert names == [f"step_{i:03d}.svg" for i in range(len(steps) + 1)]
 #   and the highlighted graphs show them in order.
 # * One SGD step with $\eta = 0.1$ gives $m_1 = 2.8$, $m_2 = -0.7$; PyTorch agrees on every number.
 # * That step pushes $z_2$ below zero and the ReLU stops passing gradient (a dead ReLU); with
-#   $\eta = 0.02$ the loss falls steadily instead. The ReLU first dies at $\eta = 1/24$ (0.0416 survives,
-#   0.0417 does not), because $m_2' = 0.5 - 12\eta$ must stay positive ($m_1' = 3 - 2\eta$ stays positive
-#   until $\eta = 1.5$; beyond that both weights flip sign and $z_2$ is positive again).
+#   $\eta = 0.02$ the loss falls steadily instead. Your turn 1 located the learning rate in between at
+#   which the ReLU first dies: the boundary where $m_2$'s update drives $z_2$ to zero. (For very large
+#   rates both weights flip sign and $z_2$ is positive again: a different regime.)
 # * The step table also hands gradients to the constant $\tfrac12$, the target and the input $x$; only
 #   the weights' gradients are used for training, the input's is what an earlier layer would receive.

@@ -21,10 +21,12 @@
 import math
 import sys
 
+
 from micrograd.engine import Value
-from micrograd.exercises import SOLUTIONS, check_neuron_grad
+from micrograd.exercises import SOLUTIONS, check_neuron_grad, show_answer
 from micrograd.nn import Neuron
 from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
+
 
 # %% [markdown]
 # ## The setup
@@ -104,7 +106,9 @@ assert abs(rounded_early - dsig_hand) / dsig_hand > 0.04  # the early rounding r
 ws = [Value(wi, label=f"w{i}") for i, wi in enumerate(w)]
 xs = [Value(xi, label=f"x{i}") for i, xi in enumerate(x)]
 
-z = ws[0] * xs[0] + ws[1] * xs[1] + ws[2] * xs[2]
+partial = ws[0] * xs[0] + ws[1] * xs[1]
+partial.label = "w0*x0+w1*x1"  # too long for a generated name (that would be "v9"), so we label it
+z = partial + ws[2] * xs[2]
 z.label = "z"
 a = z.sigmoid()
 a.label = "a"
@@ -178,7 +182,9 @@ for i in range(3):
 # ## The computation graph
 #
 # Each box is a `Value`: its label, its data and (after `backward()`) its gradient. The small round
-# nodes are the operations that produced them. Read it left to right for the forward pass and right to
+# nodes are the operations that produced them. The products carry generated names (`w0*x0`), the
+# expression that made them (notebook 01 explains these names); the partial sum `w0*x0+w1*x1` and `z`
+# are the labels set in the code above. Read it left to right for the forward pass and right to
 # left for the backward pass: the gradient arriving at `z` is $\sigma'(5) \approx 0.0066$, and each
 # multiplication hands it to its weight scaled by the *other* factor, the input.
 
@@ -206,11 +212,13 @@ for p, g in zip(neuron.parameters(), grad_engine):
     assert abs(p.grad - g) < 1e-15
 
 # %% [markdown]
-# ## Your turn 1 · Predict, then run: the neuron at $z = 0$
+# ## Your turn 1 · Predict, then check: the neuron at $z = 0$
 #
-# The next cell uses $x = [-3.5, -2, 1]$ (the first input changed, the same weights). **Before you run
-# it, predict** $z$, $a$ and all three entries of $\partial a/\partial w$. (Work out $z$ first; what is
-# $\sigma'$ there?)
+# The next cell builds the neuron for $x = [-3.5, -2, 1]$ (the first input changed, the same weights)
+# and calls `backward()`, without printing anything. **Predict** $z$, $a$ and all three entries of
+# $\partial a/\partial w$ (work out $z$ first; what is $\sigma'$ there?), then open the answer below it.
+# The cell also defines two helpers used from here on: `output_at(weights, inputs)` is the neuron's
+# output, `finite_difference(weights, inputs, i)` the central difference for weight $i$.
 
 # %%
 x_new = [-3.5, -2.0, 1.0]
@@ -231,36 +239,43 @@ def finite_difference(weights: list[float], inputs: list[float], i: int, h: floa
     return (output_at(up, inputs) - output_at(down, inputs)) / (2 * h)
 
 
-print(f"z = {z_new.data:g}, a = {a_new.data:g}")
-print(f"{'':>4} {'engine':>9} {'finite diff':>12}")
+# %% [markdown]
+# **Answer** (folded: click to open after you have predicted). It compares the engine with finite
+# differences and with $x_i/4$, and prints $\sigma'$ at a few points.
+
+# %% jupyter={"source_hidden": true}
+# How the answer below is computed: z, a and da/dw for x = [-3.5, -2, 1]
+lines = [f"z = {z_new.data:g}, a = {a_new.data:g}"]
+lines.append(f"{'':>4} {'engine':>9} {'finite diff':>12} {'x_i / 4':>9}")
 for i, wi in enumerate(ws_new):
     fd = finite_difference(w, x_new, i)
-    print(f"{'w' + str(i):>4} {wi.grad:>9.5f} {fd:>12.5f}")
+    lines.append(f"{'w' + str(i):>4} {wi.grad:>9.5f} {fd:>12.5f} {x_new[i] / 4:>9.5f}")
     assert abs(wi.grad - fd) <= 1e-9 * abs(wi.grad), f"w{i}: engine and finite differences disagree"
-
-# %% [markdown]
-# At $z = 0$ the sigmoid is at its steepest: $a = \tfrac12$ and $\sigma'(0) = \tfrac12 \cdot \tfrac12 = \tfrac14$,
-# so $\partial a/\partial w = x/4$, as the next cell checks. Compared with $\sigma'(5)$, the same input
-# now moves the output about 38 times more. The cell also prints $\sigma'$ at a few points.
-
-# %%
-assert z_new.data == 0.0 and a_new.data == 0.5
-for i, wi in enumerate(ws_new):
-    print(f"w{i}: engine {wi.grad:8.5f}   x_{i} / 4 = {x_new[i] / 4:8.5f}")
     assert abs(wi.grad - x_new[i] / 4) < 1e-15, f"w{i}: at z = 0 the gradient should be x_{i} / 4"
+assert z_new.data == 0.0 and a_new.data == 0.5, f"z = {z_new.data}, a = {a_new.data}: expected 0 and 0.5"
 for z_val in (0.0, 2.0, 5.0):
     s_val = sigmoid(z_val)
-    print(f"sigma'({z_val:g}) = {s_val * (1 - s_val):.7f}")
+    lines.append(f"sigma'({z_val:g}) = {s_val * (1 - s_val):.7f}")
 ratio = 0.25 / dsig_hand
-print(f"sigma'(0) / sigma'(5) = {ratio:.1f}")
-assert 37 < ratio < 39
+lines.append(f"sigma'(0) / sigma'(5) = {ratio:.1f}")
+assert 37 < ratio < 39, f"sigma'(0) / sigma'(5) = {ratio}, expected about 38"
+show_answer("\n".join(lines))
 
 # %% [markdown]
-# That is **saturation**: once $|z|$ is large the sigmoid is flat, $\sigma'(z)$ is tiny, and every
-# gradient that passes through the neuron is multiplied by it. The neuron learns slowly, however wrong
-# it is. Since $\sigma' \le \tfrac14$ everywhere, each sigmoid layer multiplies the error passing back
-# through it by at most $\tfrac14$, so unless the weights make up for it, the error shrinks layer by
-# layer; notebook 04 measures this.
+# <details><summary><b>Why</b> (click to open after the answer)</summary>
+#
+# At $z = 0$ the sigmoid is at its steepest: $a = \tfrac12$ and $\sigma'(0) = \tfrac12 \cdot \tfrac12 = \tfrac14$,
+# so $\partial a/\partial w = x/4$. Compared with $\sigma'(5)$, the same input now moves the output about
+# 38 times more.
+#
+# </details>
+
+# %% [markdown]
+# Far from $z = 0$ the opposite happens, **saturation**: once $|z|$ is large the sigmoid is flat,
+# $\sigma'(z)$ is tiny, and every gradient that passes through the neuron is multiplied by it. The neuron
+# learns slowly, however wrong it is. Since $\sigma' \le \tfrac14$ everywhere, each sigmoid layer
+# multiplies the error passing back through it by at most $\tfrac14$, so unless the weights make up for
+# it, the error shrinks layer by layer; notebook 04 measures this.
 #
 # ## Your turn 2 · Write $\partial a / \partial w$ yourself
 #
@@ -283,8 +298,10 @@ check_neuron_grad(my_dadw)
 # cell, or open the source of `micrograd.exercises`.
 
 # %%
-assert check_neuron_grad(SOLUTIONS["neuron_grad"]).ok
-assert not check_neuron_grad(lambda w, x: [0.25 * xi for xi in x]).ok  # sigma'(0) everywhere: wrong
+assert check_neuron_grad(SOLUTIONS["neuron_grad"]).ok, "the checker rejects the reference answer"
+assert not check_neuron_grad(lambda w, x: [0.25 * xi for xi in x]).ok, (
+    "the checker accepts sigma'(0) x for every neuron"
+)
 
 # %% [markdown]
 # ## Your turn 3 · Playground
@@ -298,11 +315,17 @@ assert not check_neuron_grad(lambda w, x: [0.25 * xi for xi in x]).ok  # sigma'(
 # $1 - \sigma(z) \approx e^{-z}$: about $2 \times 10^{-9}$ at $z = 20$, so $a(1-a)$ keeps only about 7 of
 # its 16 digits there, and 3 at $z = 30$; from $z \approx 37$ on, $a$ rounds to exactly 1 and the
 # computed gradient to exactly 0. Finite differences give up even earlier: their rounding error,
-# $\epsilon\,|a|/h \approx 2 \times 10^{-11}$, is as large as the whole gradient by $z \approx 24$. So the
-# cell refuses (with a message saying why) when the gradient is too small for finite differences to
-# confirm it to three digits -- for inputs of size 1, from about $z = 17$ on -- rather than let it pass
-# unchecked. For negative $z$ there is no such
-# problem: $a$ itself is small, and small floats are stored to full relative precision.
+# $\epsilon\,|a|/h \approx 2 \times 10^{-11}$, is as large as the whole gradient by $z \approx 24$. So when
+# the gradient is too small for finite differences to confirm it to three digits -- for inputs of size
+# 1, from about $z = 17$ on -- the cell prints why and skips that comparison (the hand formula is still
+# checked against the engine), rather than let it pass unchecked.
+#
+# For negative $z$ the problem is much smaller: $a$ itself is small, and small floats are stored to full
+# relative precision -- down to about $10^{-308}$ ($z \approx -708$). Below that, floats thin out (the
+# cell may skip finite differences again), and below about $z = -745$, $\sigma(z) \approx e^z$ is smaller
+# than the smallest positive float, $5 \times 10^{-324}$: $\sigma(z)$ and $\sigma'(z)$ *underflow* to
+# exactly 0, and so does every gradient. Try $w = [-300, -300, -300]$ with
+# $x = [1, 1, 1]$ ($z = -900$): the cell says when that happened.
 
 # %%
 w_play = [2.0, -3.0, 1.0]  # change me
@@ -316,17 +339,25 @@ for wi, xi in zip(ws_play[1:], x_play[1:]):
 z_play.sigmoid().backward()
 a_play = sigmoid(z_play.data)
 hand_play = [a_play * (1 - a_play) * xi for xi in x_play]  # sigma'(z) x_i
-fd_noise = 4 * sys.float_info.epsilon * a_play / (2 * h)  # bound on the rounding error of the difference
+# math.ulp(a) is the spacing of the floats next to a (about epsilon * a): the rounding error of a stored a.
+fd_noise = 4 * math.ulp(a_play) / (2 * h)  # bound on the rounding error of the finite difference
 print(f"z = {z_play.data:g}, sigma'(z) = {a_play * (1 - a_play):.3e}")
+if a_play * (1 - a_play) == 0.0:
+    why = "underflowed to 0 (z < -745)" if z_play.data < 0 else "is 0 because sigma(z) rounded to exactly 1"
+    print(f"note: sigma'(z) {why}, so every gradient is exactly 0; finite differences are skipped")
 for i, wi in enumerate(ws_play):
     fd = finite_difference(w_play, x_play, i)
     print(f"w{i}: hand {hand_play[i]: .6e}   engine {wi.grad: .6e}   finite diff {fd: .6e}")
-    assert abs(hand_play[i] - wi.grad) <= 1e-12 * abs(wi.grad), f"w{i}: hand formula and engine disagree"
-    assert x_play[i] == 0 or abs(wi.grad) >= 1000 * fd_noise, (
-        f"w{i}: the gradient {wi.grad:.3e} is too small for finite differences with h = {h:g} to confirm "
-        f"(their rounding error is about {fd_noise:.0e}): the sigmoid is too flat at z = {z_play.data:g}, "
-        f"or x{i} is too close to 0. Try a smaller z."
+    # relative, plus the smallest normal float: below it (about 2e-308) floats lose relative precision
+    assert abs(hand_play[i] - wi.grad) <= 1e-12 * abs(wi.grad) + sys.float_info.min, (
+        f"w{i}: hand formula and engine disagree"
     )
+    if x_play[i] != 0 and abs(wi.grad) < 1000 * fd_noise:
+        if wi.grad != 0:
+            print(f"    w{i}: finite differences skipped: the gradient {wi.grad:.3e} is too small for them "
+                  f"to confirm with h = {h:g} (their rounding error is about {fd_noise:.0e}); the sigmoid "
+                  f"is too flat at z = {z_play.data:g}, or x{i} is too close to 0. Try a z closer to 0.")
+        continue
     assert abs(fd - wi.grad) <= 1e-6 * abs(wi.grad) + fd_noise, f"w{i}: finite differences and engine disagree"
 
 # %% [markdown]
@@ -341,8 +372,9 @@ for i, wi in enumerate(ws_play):
 #   and $10^{-9}$ respectively; the finite differences are limited by rounding, about $\epsilon/h$, not by
 #   their $h^2$ truncation error). Round only at the end: rounding $a$ first inflates $\sigma'(5)$ by ~5%.
 # * For large $z$ the sigmoid saturates: $\sigma'(z)$ becomes tiny, $a(1-a)$ loses digits, and beyond
-#   $z \approx 37$ the computed gradient is exactly 0.
+#   $z \approx 37$ the computed gradient is exactly 0; for $z$ below about $-745$, $\sigma'(z)$ underflows
+#   to 0.
 # * The gradient with respect to the *inputs* is $\sigma'(z)\,w$; it is what an earlier layer would
 #   receive during backpropagation.
-# * At $z = 0$ the gradient is largest, $\sigma'(0) = \tfrac14$ (so $\partial a/\partial w = x/4$ for
-#   $x_0 = -3.5$); at $z = 5$ it is about 38 times smaller: a saturated sigmoid barely learns.
+# * The gradient is largest at $z = 0$, where the sigmoid is steepest (Your turn 1 computes it); at
+#   $z = 5$ it is dozens of times smaller: a saturated sigmoid barely learns.

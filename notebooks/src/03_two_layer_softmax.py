@@ -24,11 +24,12 @@ import numpy as np
 import torch
 
 from micrograd.engine import Value
-from micrograd.exercises import SOLUTIONS, check_logit_grad, engine_logit_grad
+from micrograd.exercises import SOLUTIONS, check_logit_grad, engine_logit_grad, show_answer
 from micrograd.losses import cross_entropy
 from micrograd.viz.network_picture import draw_network
 
 np.set_printoptions(precision=6, suppress=True)
+
 
 # %% [markdown]
 # ## The network and a single example
@@ -163,7 +164,7 @@ assert np.all(dW2[:, z1 <= 0] == 0.0)  # ... and their outgoing weights get none
 
 # %%
 fig, (ax_p, ax_w2, ax_w1) = plt.subplots(
-    1, 3, figsize=(11, 3.6), layout="constrained", gridspec_kw={"width_ratios": [1.3, 1.2, 1]}
+    1, 3, figsize=(9, 3.4), layout="constrained", gridspec_kw={"width_ratios": [1.3, 1.2, 1]}
 )
 classes = np.arange(3)
 ax_p.bar(classes - 0.27, y_hat, width=0.27, label=r"$\hat y$ (softmax)", color="#0072B2")
@@ -172,9 +173,10 @@ gradient_label = r"$\hat y - y = \partial L/\partial z^{(2)}$"
 ax_p.bar(classes + 0.27, dz2, width=0.27, label=gradient_label, color="#D55E00")
 ax_p.axhline(0.0, color="black", linewidth=0.8)
 ax_p.set_xticks(classes, [f"class {k}" for k in classes])
-ax_p.set_ylim(-0.9, 1.45)
-ax_p.set_title("probabilities, target, gradient", fontsize=10)
-ax_p.legend(fontsize=8, loc="upper left")
+ax_p.set_ylim(-0.9, 1.95)  # room above the bars for the legend
+ax_p.set_yticks([-0.5, 0.0, 0.5, 1.0])
+ax_p.set_title("probabilities, target, gradient")
+ax_p.legend(loc="upper left")
 
 limit = float(max(np.abs(dW2).max(), np.abs(dW1).max()))
 for ax, grad, title, rows, cols in [
@@ -184,12 +186,12 @@ for ax, grad, title, rows, cols in [
     image = ax.imshow(grad, cmap="RdBu_r", vmin=-limit, vmax=limit)
     for (i, j), value in np.ndenumerate(grad):
         color = "white" if abs(value) > 0.6 * limit else "black"  # legible on the darkest cells
-        ax.text(j, i, f"{value + 0.0:.2f}", ha="center", va="center", fontsize=8, color=color)
+        ax.text(j, i, f"{value + 0.0:.2f}", ha="center", va="center", color=color)
     ax.set_xticks(range(grad.shape[1]))
     ax.set_yticks(range(grad.shape[0]))
     ax.set_xlabel(cols)
     ax.set_ylabel(rows)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title)
 fig.colorbar(image, ax=[ax_w2, ax_w1], shrink=0.8, label="gradient")
 plt.show()
 
@@ -316,8 +318,9 @@ assert L_new < L
 # Write `my_logit_grad(logits, target)`: the list $\partial L/\partial z_k$ for
 # $L = -\log \mathrm{softmax}(z)_{\text{target}}$, using only `math` (no `Value`, no numpy). **Predict**
 # before you write it: for two equal logits, `logits = [3, 3]`, and `target = 0`, what are the two
-# entries? The checker compares your function with `backward()` through `exp`, `/` and `log` on three
-# sets of logits (that one among them).
+# entries? The checker compares your function with `backward()` through `exp`, `/` and `log` on four
+# sets of logits: that one, and `[800, 799]`, where a plain `math.exp` overflows (the softmax cell above
+# shows the way round it).
 
 # %%
 def my_logit_grad(logits: list[float], target: int) -> list[float] | None:
@@ -330,15 +333,27 @@ check_logit_grad(my_logit_grad)
 # The next cell tests the checker: it must accept the reference answer and reject the classic slip
 # $y - \hat y$. The reference answer is a function; to read its code (after you have tried), run
 # `import inspect; print(inspect.getsource(SOLUTIONS["logit_grad"]))` in a new cell, or open the source
-# of `micrograd.exercises`. The cell then answers the prediction with the engine.
+# of `micrograd.exercises`.
 
 # %%
-assert check_logit_grad(SOLUTIONS["logit_grad"]).ok
-assert not check_logit_grad(lambda z, c: [-g for g in SOLUTIONS["logit_grad"](z, c)]).ok
+assert check_logit_grad(SOLUTIONS["logit_grad"]).ok, "the checker rejects the reference answer"
+assert not check_logit_grad(lambda z, c: [-g for g in SOLUTIONS["logit_grad"](z, c)]).ok, (
+    "the checker accepts y - y_hat, the wrong sign"
+)
 
+# %% [markdown]
+# **Answer** to the prediction (folded: click to open after you have predicted). It asks the engine, by
+# `backward()`, not by the formula.
+
+# %% jupyter={"source_hidden": true}
+# How the answer below is computed, by the engine
 equal = engine_logit_grad([3.0, 3.0], 0)  # dL/dz by backward(), not by the formula
-print("logits [3, 3], target 0: dL/dz =", equal)
-assert equal == [-0.5, 0.5], equal  # softmax gives 1/2 each; y = [1, 0]: y_hat - y = [-1/2, 1/2]
+assert equal == [-0.5, 0.5], f"the engine gives {equal}"  # softmax: 1/2 each; y = [1, 0]: y_hat - y
+show_answer(
+    f"logits [3, 3], target 0: dL/dz = {equal}\n"
+    "Equal logits give equal probabilities, softmax = [1/2, 1/2]; the target is y = [1, 0],\n"
+    "so dL/dz = y_hat - y = [1/2 - 1, 1/2 - 0] = [-1/2, 1/2]."
+)
 
 # %% [markdown]
 # ## Your turn 2 · Playground: your own input
@@ -352,6 +367,8 @@ assert equal == [-0.5, 0.5], equal  # softmax gives 1/2 each; y = [1, 0]: y_hat 
 x_try = np.array([1.0, -2.0, 0.5])  # change me
 target_try = 1  # change me: 0, 1 or 2
 
+assert x_try.shape == (3,), f"x_try needs 3 numbers, got {x_try.size}"
+assert target_try in (0, 1, 2), f"target_try must be 0, 1 or 2, got {target_try!r}"
 z1_t = W1 @ x_try
 a1_t = np.maximum(0.0, z1_t)
 dz2_t = softmax(W2 @ a1_t) - np.eye(3)[target_try]  # (4)
@@ -366,9 +383,20 @@ loss_v.backward()
 
 print("hidden units switched off:", [j for j in range(4) if z1_t[j] <= 0])
 print("dL/dW1 from the matrices:\n", dW1_t + 0.0)
-assert np.allclose([[w.grad for w in row] for row in W1_v], dW1_t, rtol=0, atol=1e-12)
-assert np.allclose([[w.grad for w in row] for row in W2_v], dW2_t, rtol=0, atol=1e-12)
-print("all 24 weight gradients agree with the engine")
+found = [("dL/dW1", [[w.grad for w in row] for row in W1_v], dW1_t),
+         ("dL/dW2", [[w.grad for w in row] for row in W2_v], dW2_t)]
+if not all(np.all(np.isfinite(g)) for _, engine, matrix in found for g in (engine, matrix)):
+    print("overflow: the numbers are too large for floats (inf or nan appeared); try a smaller x_try")
+else:
+    for name, engine, matrix in found:
+        # Relative to the largest entry: the two sum in different orders, so they differ by rounding,
+        # and rounding errors grow with the size of the numbers.
+        size = float(np.abs(matrix).max())
+        worst = float(np.abs(np.array(engine) - matrix).max())
+        assert worst <= 1e-12 * size, (
+            f"{name}: the engine and the matrix formulas differ by {worst:.1e} (entries up to {size:.1e})"
+        )
+    print("all 24 weight gradients agree with the engine")
 
 # %% [markdown]
 # ## Summary

@@ -23,11 +23,12 @@
 
 # %%
 %matplotlib inline
+
 import matplotlib.pyplot as plt
 import numpy as np
 
 from micrograd.engine import Value
-from micrograd.exercises import SOLUTIONS, check_output_error, check_parameter_count
+from micrograd.exercises import SOLUTIONS, check_output_error, check_parameter_count, show_answer
 from micrograd.nn import MLP, Layer
 from micrograd.viz import draw_dot
 from micrograd.viz.jupyter import graph_picture  # SVG and PNG: shows even in an untrusted notebook
@@ -37,12 +38,16 @@ np.set_printoptions(precision=6, suppress=True)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    # exp(-|z|) never overflows. For z >= 0 this is 1/(1 + e^-z); for z < 0 the same value is written
+    # e^z/(1 + e^z), because e^-z would overflow for z < -709 (as in notebook 02).
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     s = sigmoid(z)
     return s * (1.0 - s)
+
 
 # %% [markdown]
 # ## First: the fully connected layer is a matrix multiply
@@ -173,8 +178,8 @@ draw_network(sizes, labels=unit_texts, layer_names=captions, arrows="backward", 
 # Fill in `my_output_error(z, y)`: the output error $\delta^L = \partial C/\partial z^L$ for sigmoid
 # outputs $a^L = \sigma(z^L)$ and the cost $C = \tfrac12 \lVert a^L - y \rVert^2$, as a list (plain Python
 # and `math` are enough). The derivation above gives the formula; turning it into code is the exercise
-# (the numpy section below writes it out, so try this first). The checker builds the same cost from
-# `Value`s, calls `backward()` and compares.
+# (the numpy section further down writes it out in code, so try this first). The checker builds the
+# same cost from `Value`s, calls `backward()` and compares.
 # **Predict** first: if one output is already exactly right ($a_j = y_j$), what is its $\delta_j$?
 
 # %%
@@ -194,54 +199,19 @@ check_output_error(my_output_error)
 # source of `micrograd.exercises`.
 
 # %%
-assert check_output_error(SOLUTIONS["output_error"]).ok
-assert not check_output_error(lambda z, y: [1 / (1 + math.exp(-zj)) - yj for zj, yj in zip(z, y)]).ok
-
-# %% [markdown]
-# ## The four equations in numpy
-#
-# The forward pass keeps every $z^l$ and $a^l$; the backward pass is BP1 once and BP2 in a loop, and
-# BP3/BP4 read the gradients off the errors.
-
-# %%
-def backprop(weights, biases, x, y):
-    """Return (cost, deltas, bias gradients, weight gradients) for one example."""
-    activations = [x]  # a^0 = x
-    zs = []
-    for w, b in zip(weights, biases):
-        zs.append(w @ activations[-1] + b)  # z^l = w^l a^{l-1} + b^l
-        activations.append(sigmoid(zs[-1]))  # a^l = sigma(z^l)
-    cost = 0.5 * np.sum((activations[-1] - y) ** 2)
-
-    deltas = [None] * len(weights)
-    deltas[-1] = (activations[-1] - y) * sigmoid_prime(zs[-1])  # BP1
-    for l in range(len(weights) - 2, -1, -1):
-        deltas[l] = (weights[l + 1].T @ deltas[l + 1]) * sigmoid_prime(zs[l])  # BP2
-    grad_b = list(deltas)  # BP3
-    grad_w = [np.outer(d, a) for d, a in zip(deltas, activations[:-1])]  # BP4: delta^l (a^{l-1})^T
-    return cost, deltas, grad_b, grad_w
-
-
-cost, deltas, grad_b, grad_w = backprop(weights, biases, x, y)
-print(f"C = {cost:.6f}")
-for l, d in enumerate(deltas, start=1):
-    print(f"delta^{l} = {d}")
-print(f"dC/dw^3 =\n{grad_w[2]}")
-
-# BP2 for unit 0 of layer 2, written as the sum over the two paths of the picture:
-zs_check = [weights[0] @ x + biases[0]]
-zs_check.append(weights[1] @ sigmoid(zs_check[0]) + biases[1])
-path_sum = sum(weights[2][j, 0] * deltas[2][j] for j in range(2)) * sigmoid_prime(zs_check[1][0])
-print(f"sum over paths: {path_sum:.10f}   BP2: {deltas[1][0]:.10f}")
-assert abs(path_sum - deltas[1][0]) < 1e-15
+assert check_output_error(SOLUTIONS["output_error"]).ok, "the checker rejects the reference answer"
+assert not check_output_error(lambda z, y: [1 / (1 + math.exp(-zj)) - yj for zj, yj in zip(z, y)]).ok, (
+    "the checker accepts a - y, which forgets sigma'(z)"
+)
 
 # %% [markdown]
 # ## The same network in the engine
 #
-# An `MLP(4, [3, 3, 2])` -- a *multi-layer perceptron*: fully connected layers in a row, here reading 4
-# inputs, with layers of 3, 3 and 2 units -- with sigmoid activations has exactly this shape. We copy the numpy weights into
-# its neurons (neuron $j$ of layer $l$ holds row $j$ of $w^l$ and the bias $b^l_j$), run the forward pass,
-# build the cost out of `Value`s and call `backward()`.
+# First the engine, which knows nothing of BP1-BP4. An `MLP(4, [3, 3, 2])` -- a *multi-layer
+# perceptron*: fully connected layers in a row, here reading 4 inputs, with layers of 3, 3 and 2 units --
+# with sigmoid activations has exactly this shape. We copy the numpy weights into its neurons (neuron
+# $j$ of layer $l$ holds row $j$ of $w^l$ and the bias $b^l_j$), run the forward pass, build the cost out
+# of `Value`s and call `backward()`.
 #
 # Each neuron computes its weighted sum as one `linear` node and feeds it to a `sigmoid` node, so the
 # parent of each output `Value` *is* that unit's $z$. After `backward()` its `.grad` is
@@ -263,8 +233,47 @@ for layer in model.layers:
 C = 0.5 * sum(((a - float(t)) ** 2 for a, t in zip(h, y)), Value(0.0))
 C.backward()
 
-print(f"engine C = {C.data:.6f}   numpy C = {cost:.6f}")
-assert abs(C.data - cost) < 1e-14
+print(f"engine C = {C.data:.6f}")
+
+# %% [markdown]
+# ## The four equations in numpy
+#
+# Now the four equations themselves (the code answers Your turn 1). The forward pass keeps every $z^l$
+# and $a^l$; the backward pass is BP1 once and BP2 in a loop, and BP3/BP4 read the gradients off the
+# errors.
+
+# %%
+def backprop(weights, biases, x, y):
+    """Return (cost, deltas, bias gradients, weight gradients) for one example."""
+    activations = [x]  # a^0 = x
+    zs = []
+    for w, b in zip(weights, biases):
+        zs.append(w @ activations[-1] + b)  # z^l = w^l a^{l-1} + b^l
+        activations.append(sigmoid(zs[-1]))  # a^l = sigma(z^l)
+    cost = 0.5 * np.sum((activations[-1] - y) ** 2)
+
+    deltas = [None] * len(weights)
+    deltas[-1] = (activations[-1] - y) * sigmoid_prime(zs[-1])  # BP1
+    for l in range(len(weights) - 2, -1, -1):
+        deltas[l] = (weights[l + 1].T @ deltas[l + 1]) * sigmoid_prime(zs[l])  # BP2
+    grad_b = list(deltas)  # BP3
+    grad_w = [np.outer(d, a) for d, a in zip(deltas, activations[:-1])]  # BP4: delta^l (a^{l-1})^T
+    return cost, deltas, grad_b, grad_w
+
+
+cost, deltas, grad_b, grad_w = backprop(weights, biases, x, y)
+print(f"numpy C = {cost:.6f}   engine C = {C.data:.6f}")
+assert abs(C.data - cost) < 1e-14, "numpy and the engine compute different costs"
+for l, d in enumerate(deltas, start=1):
+    print(f"delta^{l} = {d}")
+print(f"dC/dw^3 =\n{grad_w[2]}")
+
+# BP2 for unit 0 of layer 2, written as the sum over the two paths of the picture:
+zs_check = [weights[0] @ x + biases[0]]
+zs_check.append(weights[1] @ sigmoid(zs_check[0]) + biases[1])
+path_sum = sum(weights[2][j, 0] * deltas[2][j] for j in range(2)) * sigmoid_prime(zs_check[1][0])
+print(f"sum over paths: {path_sum:.10f}   BP2: {deltas[1][0]:.10f}")
+assert abs(path_sum - deltas[1][0]) < 1e-15
 
 # %% [markdown]
 # ### Checking all four equations against the engine
@@ -299,8 +308,10 @@ print(f"\nall {n_params} parameter gradients and all {sum(sizes[1:])} deltas agr
 #
 # `draw_dot(..., collapse=model)` draws each neuron as one box `sigmoid(b + w.x)` (its weights and bias
 # are inside it), so the graph has the shape of the network: four inputs, two layers of three units, two
-# outputs, then the cost. We label the unit outputs `a1_0`, ..., `a3_1` (box `a3_0` is $a^3_0$) and draw
-# the cost without the `+ 0` that `sum` starts with.
+# outputs, then the cost. We label the unit outputs `a1_0`, ..., `a3_1` (box `a3_0` is $a^3_0$) and the
+# targets `y0`, `y1`, and draw the cost without the `+ 0` that `sum` starts with. The boxes in between get
+# generated names such as `(a3_0-y0)**2`; the sum of the two squares is too long a name for a box, and
+# the constant $\tfrac12$ has none, so they get `v` names (as notebook 01 explains).
 #
 # The `grad` in a unit's box is $\partial C/\partial a$, the gradient at the unit's *output*. The
 # error $\delta = \partial C/\partial z$ is one step further back, through the sigmoid:
@@ -313,7 +324,8 @@ for l, layer in enumerate(model.layers, start=1):
     units = layer(units)
     for j, a in enumerate(units):
         a.label = f"a{l}_{j}"
-C_drawn = 0.5 * ((units[0] - float(y[0])) ** 2 + (units[1] - float(y[1])) ** 2)
+targets = [Value(float(t), label=f"y{j}") for j, t in enumerate(y)]
+C_drawn = 0.5 * ((units[0] - targets[0]) ** 2 + (units[1] - targets[1]) ** 2)
 C_drawn.label = "C"
 model.zero_grad()  # the checks above are done; this backward() fills the same gradients again
 C_drawn.backward()
@@ -370,7 +382,7 @@ for l, z_l in enumerate(zs_by_layer):
 ax_s.set_xlabel("z")
 ax_s.set_ylabel(r"$\sigma'(z)$")
 ax_s.set_title(r"$\sigma'(z) \leq 1/4$: each unit's factor in BP1/BP2", fontsize=10)
-ax_s.legend(fontsize=8)
+ax_s.legend()
 plt.show()
 
 for z_l, nodes in zip(zs_by_layer, z_nodes):  # the same z as the engine's nodes
@@ -446,7 +458,7 @@ assert sum(per_layer) == len(digit_net.parameters()) == SOLUTIONS["parameter_cou
 # reach). The weights are drawn from the seed and multiplied by `scale`.
 #
 # **Predict**: with seed 1, is $\lVert\delta^1\rVert$, the error of the first layer, larger or smaller at
-# `scale = 5` than at `scale = 1`? Try both; the cell after this one gives the answer.
+# `scale = 5` than at `scale = 1`? Try both; the answer after the playground is folded.
 
 # %%
 def play_network(sizes, seed, scale, x=None, y=None):
@@ -493,11 +505,12 @@ for l, layer in enumerate(net.layers):
     print(f"{where}: |delta| = {np.linalg.norm(deltas_play[l]):.2e}  (numpy and engine agree)")
 
 # %% [markdown]
-# **The answer.** For seed 1 the cell below runs the network at both scales and prints, per layer, the
-# size of the error and the average slope $\sigma'(z^l)$ that BP1/BP2 multiply by.
+# **Answer** (folded: click to open after you have predicted). For seed 1 the cell runs the network at
+# both scales and shows, per layer, the size of the error and the average slope $\sigma'(z^l)$ that
+# BP1/BP2 multiply by.
 
-# %%
-print("seed 1     |delta| at scale 1   at scale 5   mean sigma'(z) at 1   at 5")
+# %% jupyter={"source_hidden": true}
+# How the answer below is computed: seed 1, scale 1 against scale 5
 answer = {}
 for scale_ in (1.0, 5.0):
     w_, b_, x_, y_ = play_network([4, 3, 3, 2], 1, scale_)
@@ -507,21 +520,27 @@ for scale_ in (1.0, 5.0):
         zs_.append(w @ a_ + b)
         a_ = sigmoid(zs_[-1])
     answer[scale_] = ([float(np.linalg.norm(d)) for d in deltas_], [float(sigmoid_prime(z).mean()) for z in zs_])
+lines = ["seed 1     |delta| at scale 1   at scale 5   mean sigma'(z) at 1   at 5"]
 for l in range(3):
     (n1, s1), (n5, s5) = [(answer[sc][0][l], answer[sc][1][l]) for sc in (1.0, 5.0)]
-    print(f"layer {l + 1}  {n1:>20.2e} {n5:>12.2e} {s1:>21.3f} {s5:>6.3f}")
+    lines.append(f"layer {l + 1}  {n1:>20.2e} {n5:>12.2e} {s1:>21.3f} {s5:>6.3f}")
 shrink = answer[1.0][0][0] / answer[5.0][0][0]
-print(f"at scale 5, |delta^1| is {shrink:.0f} times smaller than at scale 1")
-assert answer[5.0][0][0] < answer[1.0][0][0]  # the first layer's error is smaller with the larger weights
-assert all(s5 < s1 for s1, s5 in zip(answer[1.0][1], answer[5.0][1]))  # every layer's slope is smaller
+lines.append(f"at scale 5, |delta^1| is {shrink:.0f} times smaller than at scale 1")
+show_answer("\n".join(lines))
+assert answer[5.0][0][0] < answer[1.0][0][0], "the first layer's error should be smaller at scale 5"
+assert all(s5 < s1 for s1, s5 in zip(answer[1.0][1], answer[5.0][1])), "every layer's slope should be smaller"
 
 # %% [markdown]
+# <details><summary><b>Why</b> (click to open after the answer)</summary>
+#
 # Smaller. The weights are five times larger, and BP2 does multiply by $(w^{l+1})^\top$; but the same
 # weights make the $z^l$ larger too, and a sigmoid with a large $|z|$ is nearly flat: the average
 # $\sigma'(z^l)$ drops in every layer (the last two columns). Those small factors win over the larger
 # weights, and $\lVert\delta^1\rVert$ ends up smaller. This is *saturation*, the effect notebook 02
 # showed for one neuron. (With other seeds the numbers differ, and a larger scale sometimes helps a
 # little; it cannot be relied on.)
+#
+# </details>
 
 # %% [markdown]
 # ## Summary
@@ -537,5 +556,6 @@ assert all(s5 < s1 for s1, s5 in zip(answer[1.0][1], answer[5.0][1]))  # every l
 #   $\partial C/\partial b = g$ and $\partial C/\partial a = W^\top g$ for an upstream gradient $g$.
 # * $\sigma' \le 1/4$, so errors tend to shrink as BP2 carries them backwards through sigmoid layers;
 #   larger weights rarely help, because they push $z$ into the flat parts of the sigmoid (saturation).
-# * The 784-16-16-10 digit network has $784 \cdot 16 + 16 + 16 \cdot 16 + 16 + 16 \cdot 10 + 10 = 13{,}002$
-#   parameters, and its cost is averaged over the training images, so its gradient is too.
+# * The 784-16-16-10 digit network has one weight per input per unit plus one bias per unit in each
+#   layer (Your turn 2 counts them exactly; the notes' "13k" is rounded), and its cost is averaged over
+#   the training images, so its gradient is too.
