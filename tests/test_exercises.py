@@ -165,7 +165,7 @@ def test_verdict_renders_as_text_and_markdown() -> None:
 def test_an_answer_is_shown_folded_and_not_in_plain_text() -> None:
     answer = ex.FoldedAnswer("dL/dz = [-0.5, 0.5] <b>")
     page = answer._repr_html_()
-    assert page.startswith("<details><summary>Answer (click to open)</summary>")  # closed: no "open"
+    assert page.startswith("<details><summary>Answer (click to open after you have predicted)</summary>")
     assert "[-0.5, 0.5] &lt;b&gt;" in page  # escaped: the text shows as written
     assert "0.5" not in repr(answer)  # a frontend without HTML does not show the answer either
     with pytest.raises(TypeError, match="an answer is text"):
@@ -175,3 +175,25 @@ def test_an_answer_is_shown_folded_and_not_in_plain_text() -> None:
 def test_show_answer_outside_a_notebook_gives_nothing_away(capsys: pytest.CaptureFixture[str]) -> None:
     ex.show_answer("the answer is 42")
     assert "42" not in capsys.readouterr().out
+
+
+def test_folded_answer_folds_what_its_block_prints_even_when_the_block_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from micrograd.exercises import answer
+
+    shown: list[ex.FoldedAnswer] = []
+    monkeypatch.setattr(answer, "_shell", lambda: object())  # as inside a notebook
+    monkeypatch.setattr(answer, "_display", shown.append)
+    with ex.folded_answer():
+        print("the loss jumps 11.7 times")
+    assert [a.text for a in shown] == ["the loss jumps 11.7 times\n"]
+    assert "11.7" not in capsys.readouterr().out  # folded, not printed
+    with pytest.raises(ZeroDivisionError), ex.folded_answer("Why"):
+        print("before the error")
+        1 / 0  # noqa: B018
+    assert shown[-1].text == "before the error\n" and "<summary>Why</summary>" in shown[-1]._repr_html_()
+    monkeypatch.setattr(answer, "_shell", lambda: None)  # outside a notebook: printed as usual
+    with ex.folded_answer():
+        print("plain")
+    assert capsys.readouterr().out == "plain\n" and len(shown) == 2

@@ -9,10 +9,10 @@ own checker (``check(SOLUTIONS[...]).ok``) without printing the answer next to t
 * :mod:`~micrograd.exercises.verdict`: :class:`Verdict` and how an answer is compared;
 * :mod:`~micrograd.exercises.checkers`: one checker per exercise, by notebook;
 * :mod:`~micrograd.exercises.solutions`: the reference answers (try the exercise first);
-* :mod:`~micrograd.exercises.answer`: ``show_answer(text)``, an answer shown folded.
+* :mod:`~micrograd.exercises.answer`: answers shown folded (``show_answer``, ``folded_answer``).
 """
 
-from micrograd.exercises.answer import FoldedAnswer, show_answer
+from micrograd.exercises.answer import FoldedAnswer, folded_answer, show_answer
 from micrograd.exercises.checkers import (
     check_bce_grad,
     check_largest_live_lr,
@@ -33,4 +33,4 @@ from micrograd.exercises.verdict import Verdict
 __all__ = ["SOLUTIONS", "Verdict", "check_bce_grad", "check_largest_live_lr", "check_logit_grad"]
 __all__ += ["check_neuron_grad", "check_output_error", "check_parameter_count", "check_partials"]
 __all__ += ["engine_bce_grad", "engine_logit_grad", "engine_neuron_grad", "engine_output_error"]
-__all__ += ["FoldedAnswer", "relu_alive_after_step", "show_answer"]
+__all__ += ["FoldedAnswer", "folded_answer", "relu_alive_after_step", "show_answer"]

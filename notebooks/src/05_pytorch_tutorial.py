@@ -32,7 +32,7 @@ import torch
 
 from micrograd.data import make_moons
 from micrograd.engine import Value
-from micrograd.exercises import SOLUTIONS, check_bce_grad
+from micrograd.exercises import SOLUTIONS, check_bce_grad, folded_answer
 from micrograd.losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
@@ -51,6 +51,7 @@ def leaves(param) -> list[Value]:
 def as_array(param, attr: str = "data") -> np.ndarray:
     """The .data (or .grad) of a parameter's Values, shaped like the parameter."""
     return np.array([[getattr(v, attr) for v in row] if isinstance(row, list) else getattr(row, attr) for row in param])
+
 
 # %% [markdown]
 # ## Part 1 · The tutorial's network, by hand
@@ -137,9 +138,6 @@ loss_m = 0.5 * (y_hat_m - 1.0) ** 2
 loss_m.backward()
 
 micro_params = {"W1": W1_m, "b1": b1_m, "W2": W2_m, "b2": b2_m}
-
-
-
 print(f"y_hat = {y_hat_m.data:.6g}, loss = {loss_m.data:.6g}")
 print(f"{'gradient':<10} {'micrograd':<36} {'PyTorch':<36}")
 for name, p in micro_params.items():
@@ -333,7 +331,7 @@ plt.show()
 # Work it out on paper (put the two fractions of $\partial L/\partial \hat y$ over one denominator), then fill
 # in `my_bce_grad(y_hat, y)` so that it returns $\partial L/\partial z$ as one number. The checker builds
 # $\sigma$ and the BCE from `Value`s for four $(z, y)$ pairs and compares with `backward()`. The derivation
-# follows the check; try first.
+# follows the check, folded; try first.
 
 # %%
 def my_bce_grad(y_hat: float, y: float) -> float | None:
@@ -342,13 +340,19 @@ def my_bce_grad(y_hat: float, y: float) -> float | None:
 
 check_bce_grad(my_bce_grad)
 
-# %%
+# %% [markdown]
+# Answer (folded: click to open after you have predicted)
+
+# %% jupyter={"source_hidden": true}
+# The checker's own test (open it after you have tried: it holds part of the derivation).
 # The checker accepts the reference answer and rejects dL/dy_hat (the gradient before the sigmoid's factor).
 assert check_bce_grad(SOLUTIONS["bce_grad"]).ok
 assert not check_bce_grad(lambda y_hat, y: (y_hat - y) / (y_hat * (1 - y_hat))).ok
 
 # %% [markdown]
-# **The derivation.** $\partial L/\partial \hat y = -\frac{y}{\hat y} + \frac{1-y}{1-\hat y}
+# <details><summary><b>The derivation</b> (click to open after you have tried)</summary>
+#
+# $\partial L/\partial \hat y = -\frac{y}{\hat y} + \frac{1-y}{1-\hat y}
 # = \frac{\hat y - y}{\hat y (1 - \hat y)}$, and the sigmoid contributes $\partial \hat y/\partial z = \hat y(1 - \hat y)$.
 # Multiplied, the denominators cancel:
 #
@@ -357,6 +361,9 @@ assert not check_bce_grad(lambda y_hat, y: (y_hat - y) / (y_hat * (1 - y_hat))).
 # So the error at the output is just "prediction minus label", the same form as softmax with
 # cross-entropy in notebook 03.
 #
+# </details>
+
+# %% [markdown]
 # ### Your turn 2 · Playground: BCE against squared error
 #
 # Squared error after the same sigmoid, $L = \tfrac12(\hat y - y)^2$, has
@@ -364,15 +371,18 @@ assert not check_bce_grad(lambda y_hat, y: (y_hat - y) / (y_hat * (1 - y_hat))).
 # Choose a logit $z$ and a label $y$ and run: the cell checks both hand formulas against `backward()`
 # (and BCE against PyTorch's `BCEWithLogitsLoss`, which takes the logit $z$ itself).
 # **Predict first**: for $z = -8$ and $y = 1$ the model is confidently wrong. Is each gradient small or large?
+# Then set `z_play, y_play = -8, 1` and run.
 
 # %%
-z_play, y_play = -8.0, 1.0  # change me (y must be 0 or 1)
+z_play, y_play = 2.0, 1.0  # change me (y must be 0 or 1)
 
 z_play, y_play = float(z_play), float(y_play)  # ints are fine too
 assert y_play in (0.0, 1.0), f"y must be 0 or 1, got {y_play}"
-y_hat_play = 1.0 / (1.0 + np.exp(-z_play))
+# sigma(z) computed without overflow: exp(-|z|) is at most 1, however large |z| is
+e = np.exp(-abs(z_play))
+y_hat_play = 1.0 / (1.0 + e) if z_play >= 0 else e / (1.0 + e)
 hand_bce = y_hat_play - y_play
-hand_mse = (y_hat_play - y_play) * y_hat_play * (1.0 - y_hat_play)
+hand_mse = (y_hat_play - y_play) * y_hat_play * (1.0 - y_hat_play) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 z_v = Value(z_play)  # BCE on the logit: no clamping needed however large |z| is
 binary_cross_entropy_with_logits([z_v], [y_play]).backward()
@@ -389,10 +399,18 @@ assert abs(z_t.grad.item() - hand_bce) < 1e-9, "PyTorch's BCE gradient differs f
 assert abs(z_sq.grad - hand_mse) < 1e-12, "micrograd's squared-error gradient differs from the hand formula"
 
 # %% [markdown]
+# Answer (folded: click to open after you have predicted)
+
+# %% [markdown]
+# <details><summary><b>The answer, explained</b> (click to open after you have predicted)</summary>
+#
 # For $z = -8$, $y = 1$: BCE's gradient is $\approx -1$, as large as it gets, so a confidently wrong
 # prediction is corrected fast; squared error's is $\approx -0.0003$, because $\hat y(1-\hat y)$ is tiny
 # where the sigmoid is flat, and learning stalls. That is why a sigmoid output is trained with BCE.
 #
+# </details>
+
+# %% [markdown]
 # One practical detail: `BCELoss` (and micrograd's `binary_cross_entropy`) take the probability
 # $\hat y$, and once $\hat y(1-\hat y)$ drops below $10^{-12}$ (around $|z| > 27$) they cap the gradient to
 # stay finite. The versions that take the logit, `BCEWithLogitsLoss` and
@@ -438,7 +456,11 @@ assert chance < 1e-4
 # Why random at all? Suppose every weight and bias starts at the same value, 0.5. **Predict before running**: after
 # one backward pass, how do the gradients of the four hidden units compare? And after 50 training steps?
 
-# %%
+# %% [markdown]
+# Answer (folded: click to open after you have predicted)
+
+# %% jupyter={"source_hidden": true}
+# The answer (open it after you have predicted): the experiment, with its output folded below.
 def equal_start_net() -> MLP:
     net = MLP(2, [4, 1], activation="relu", final_activation="sigmoid", seed=0)
     for p in net.parameters():
@@ -452,26 +474,38 @@ def hidden_unit_grads(net: MLP) -> list[list[float]]:
 
 net = equal_start_net()
 binary_cross_entropy([net(row) for row in X_rows], targets).backward()
-print("hidden-unit gradients (w0, w1, b) with equal start:")
-for g in hidden_unit_grads(net):
-    print("  ", [round(v, 6) for v in g])
-assert all(g == hidden_unit_grads(net)[0] for g in hidden_unit_grads(net))
-
 opt = SGD(net.parameters(), lr=0.5)
+first_grads = hidden_unit_grads(net)
 for _ in range(50):
     opt.zero_grad()
     binary_cross_entropy([net(row) for row in X_rows], targets).backward()
     opt.step()
 units = [[round(p.data, 9) for p in unit.parameters()] for unit in net.layers[0].neurons]
-print("hidden units after 50 steps:", units)
-assert all(u == units[0] for u in units)  # still four copies of one unit
+
+with folded_answer():
+    print("hidden-unit gradients (w0, w1, b) with equal start:")
+    for g in first_grads:
+        print("  ", [round(v, 6) for v in g])
+    print("hidden-unit parameters (w0, w1, b) after 50 steps:")
+    for u in units:
+        print("  ", u)
+assert all(g == first_grads[0] for g in first_grads), "with an equal start the gradients should be equal"
+assert all(u == units[0] for u in units), "with an equal start the units should stay equal"
 
 # %% [markdown]
+# <details><summary><b>The answer, explained</b> (click to open after you have predicted)</summary>
+#
 # Every hidden unit sees the same inputs with the same weights, so it computes the same $z$; its outgoing
 # weight (into the output unit) is the same too, so it receives the same error $\delta_j$ and gets the same
 # update: the four units stay identical forever, and the layer is no better
 # than a single unit. Random starting weights **break the symmetry**: with a seeded random start the
 # units get different gradients from the first step.
+#
+# </details>
+
+# %% [markdown]
+# For comparison, the same network with its usual random start (seed 0): the gradients of its four hidden
+# units after one backward pass.
 
 # %%
 net = MLP(2, [4, 1], activation="relu", final_activation="sigmoid", seed=0)

@@ -20,6 +20,7 @@
 
 # %%
 %matplotlib inline
+import copy
 import json
 import tempfile
 from pathlib import Path
@@ -31,6 +32,7 @@ from micrograd.checkpoint import load, save
 from micrograd.classify import loss_function
 from micrograd.data import make_moons, train_test_split
 from micrograd.engine import Value, no_grad
+from micrograd.exercises import folded_answer
 from micrograd.nn import MLP
 from micrograd.optim import Adam
 from micrograd.train import evaluate, fit
@@ -154,16 +156,18 @@ assert restored is not None, "the checkpoint should rebuild the model from its s
 assert restored.state_dict() == model.state_dict(), "a loaded parameter differs from the saved one"
 with no_grad():
     assert all(restored(list(x)).data == model(list(x)).data for x in X_test), "a prediction changed"
-assert np.array_equal(scores_on_grid(restored, xs, ys), scores), "the decision boundary changed"
+assert np.array_equal(scores_on_grid(restored, xs, ys), scores_on_grid(model, xs, ys)), \
+    "the decision boundary changed"
 print(f"restored model: all {len(restored.parameters())} parameters identical, identical predictions")
 
 # %% [markdown]
 # ## Resuming training
 #
 # To continue training later, restore the optimizer state too. Then the resumed run is *exactly* the
-# run that never stopped. We continue the original model for 20 more epochs, and the restored model
-# (with its restored Adam state) for the same 20 epochs with the same `fit` settings: the losses match
-# to the last bit.
+# run that never stopped. We continue a copy of the model and its optimizer, as they are in memory, for 20
+# more epochs (the run that never stopped), and the model loaded from the file (with its restored Adam
+# state) for the same 20 epochs with the same `fit` settings: the losses match to the last bit. (The
+# original `model` stays as it is, trained for 80 epochs, so that every cell can be run again.)
 #
 # One detail matters for "to the last bit". `fit` reshuffles the rows at the start of every epoch, even
 # when the batch is the whole set. With one full batch the order cannot change which points are used,
@@ -171,47 +175,63 @@ print(f"restored model: all {len(restored.parameters())} parameters identical, i
 # (adding floats in another order can round differently). `fit`'s `seed` (0 by default, 7 here) fixes
 # the order, so it is the same in all three runs. With mini-batches the order decides which points
 # share a batch, so an exact resume would also need the state of the shuffling.
-#
-# Restoring only the parameters is not enough for Adam: a fresh Adam starts its moment estimates at zero
-# and its step count at 0, so it takes different steps. **Predict before you run**: will the run with a
-# brand-new Adam continue smoothly, slow down, or get worse for a while?
 
 # %%
+# The run that never stopped: a copy of the model and its optimizer, as they are in memory.
+never_stopped, never_stopped_optimizer = copy.deepcopy((model, optimizer))
+start = optimizer.t  # Adam's step count: 80 full-batch epochs before the checkpoint
+
+checkpoint = load(path)
+restored = checkpoint.model
 resumed_optimizer = Adam(restored.parameters(), lr=0.05)
 checkpoint.restore_optimizer(resumed_optimizer)
 
-fresh_start = load(path).model  # same parameters, but a brand-new optimizer
-fresh_optimizer = Adam(fresh_start.parameters(), lr=0.05)
-
 more = dict(epochs=20, progress=False, seed=7)
-continued = fit(model, (X_train, y_train), "bce", optimizer, **more)
+continued = fit(never_stopped, (X_train, y_train), "bce", never_stopped_optimizer, **more)
 resumed = fit(restored, (X_train, y_train), "bce", resumed_optimizer, **more)
-restarted = fit(fresh_start, (X_train, y_train), "bce", fresh_optimizer, **more)
-
 continued_losses = [r["loss"] for r in continued]
-restarted_losses = [r["loss"] for r in restarted]
-start = len(history)  # 80 epochs before the checkpoint
-print("training loss at the start of each epoch (before that epoch's step)")
-print(f"{'epoch':>5} {'never stopped':>14} {'resumed':>14} {'new Adam':>14}")
-for i in [*range(8), 8, 12, 16, 19]:
-    row = (continued_losses[i], resumed[i]["loss"], restarted_losses[i])
-    print(f"{start + i:>5}" + "".join(f" {loss:>14.10f}" for loss in row))
+final_continued, _ = evaluate(never_stopped, X_train.tolist(), y_train.tolist(), "bce")  # after the 20th step
+same = [r["loss"] for r in resumed] == continued_losses
+print(f"epochs {start} to {start + len(continued) - 1}: resumed and never-stopped losses identical: {same}")
+assert same, "the resumed run should repeat the uninterrupted one"
+assert restored.state_dict() == never_stopped.state_dict(), "resumed and uninterrupted parameters differ"
 
+# %% [markdown]
+# Restoring only the parameters is not enough for Adam: a fresh Adam starts its moment estimates at zero
+# and its step count at 0, so it takes different steps. The next cell trains a third copy of the
+# parameters at the checkpoint, with a brand-new Adam, for the same 20 epochs. **Predict before you
+# run**: will the run with a brand-new Adam continue smoothly, slow down, or get worse for a while?
+
+# %% [markdown]
+# Answer (folded: click to open after you have predicted)
+
+# %% jupyter={"source_hidden": true}
+# The answer (open it after you have predicted): the run with a new Adam, with its output folded below.
+fresh_start = copy.deepcopy(model)  # the parameters the two runs above started from
+fresh_optimizer = Adam(fresh_start.parameters(), lr=0.05)
+restarted = fit(fresh_start, (X_train, y_train), "bce", fresh_optimizer, **more)
+restarted_losses = [r["loss"] for r in restarted]
 # the loss after the last (20th) step, on all 100 training points
-final_continued, _ = evaluate(model, X_train.tolist(), y_train.tolist(), "bce")
 final_restarted, _ = evaluate(fresh_start, X_train.tolist(), y_train.tolist(), "bce")
 jump = restarted_losses[1] / restarted_losses[0]
-print(f"\nnew Adam's first step: loss {restarted_losses[0]:.4f} -> {restarted_losses[1]:.4f}",
-      f"({jump:.1f} times higher)")
-print(f"after all 20 epochs: never stopped {final_continued:.4f}, new Adam {final_restarted:.4f}")
 
-assert [r["loss"] for r in resumed] == continued_losses, "the resumed run should repeat the uninterrupted one"
-assert restored.state_dict() == model.state_dict(), "resumed and uninterrupted parameters should be identical"
+with folded_answer():
+    print("training loss at the start of each epoch (before that epoch's step)")
+    print(f"{'epoch':>5} {'never stopped':>14} {'resumed':>14} {'new Adam':>14}")
+    for i in [*range(8), 8, 12, 16, 19]:
+        row = (continued_losses[i], resumed[i]["loss"], restarted_losses[i])
+        print(f"{start + i:>5}" + "".join(f" {loss:>14.10f}" for loss in row))
+    print(f"\nnew Adam's first step: loss {restarted_losses[0]:.4f} -> {restarted_losses[1]:.4f}",
+          f"({jump:.1f} times higher)")
+    print(f"after all 20 epochs: never stopped {final_continued:.4f}, new Adam {final_restarted:.4f}")
+
 assert restarted_losses[0] == continued_losses[0], "all three runs start from the same parameters"
 assert jump > 5, "the new Adam's first step should make the loss jump"
 assert final_restarted > final_continued, "the new Adam should still be behind after 20 epochs"
 
 # %% [markdown]
+# <details><summary><b>The answer, explained</b> (click to open after you have predicted)</summary>
+#
 # At the first row, epoch 80, all three columns agree: each row is the loss *before* that epoch's step,
 # and all three runs start from the same parameters. After that, the resumed run repeats the
 # uninterrupted one bit for bit, while the new Adam's very first step makes the loss jump many times
@@ -235,9 +255,13 @@ assert final_restarted > final_continued, "the new Adam should still be behind a
 #   larger gradients of the early epochs, so $\sqrt{\hat v}$ is many times $|g|$, and the step
 #   $\eta\,\hat m/\sqrt{\hat v}$ is a small fraction of $\eta$.
 #
-# The next cell measures this at the checkpoint: for each parameter it takes the gradient $g$ at the
-# saved parameters and the saved $\hat m$, $\hat v$, and prints the medians over the parameters that get
-# a gradient. Then it makes the first step with each optimizer and measures how far the parameters move.
+# </details>
+
+# %% [markdown]
+# The next cell measures the size of Adam's steps at the checkpoint: for each parameter it takes the
+# gradient $g$ at the saved parameters and the saved $\hat m$, $\hat v$, and prints the medians over the
+# parameters that get a gradient. Then it makes the first step with each optimizer and measures how far
+# the parameters move.
 
 # %%
 def gradient_at(model_copy: MLP) -> np.ndarray:
@@ -296,7 +320,11 @@ assert np.median(step_kept[has_grad]) < 0.2 * 0.05, "the resumed Adam's steps sh
 # so the batch size is the only difference. **Predict**: after 20 epochs, which run has the lower
 # training loss, and which curve is smoother?
 
-# %%
+# %% [markdown]
+# Answer (folded: click to open after you have predicted)
+
+# %% jupyter={"source_hidden": true}
+# The answer (open it after you have predicted): both runs, with their plot folded below.
 def train_curve(batch_size: int | None) -> tuple[MLP, list[float], list[float]]:
     net = MLP(2, [8, 8, 1], seed=1)
     records = fit(net, (X_train, y_train), "bce", Adam(net.parameters(), lr=0.05), epochs=20,
@@ -307,29 +335,35 @@ def train_curve(batch_size: int | None) -> tuple[MLP, list[float], list[float]]:
 
 full_net, full_epochs, full_losses = train_curve(None)
 mini_net, mini_epochs, mini_losses = train_curve(10)
-fig, ax = plt.subplots(figsize=(6.5, 3.2))
-ax.plot(mini_epochs, mini_losses, linewidth=1, label="mini-batch of 10 (loss of each batch)")
-ax.plot(full_epochs, full_losses, marker="o", markersize=3, label="full batch of 100")
-ax.set_xlabel("epoch (passes over the training data)")
-ax.set_ylabel("training loss (BCE)")
-ax.set_yscale("log")
-ax.legend()
-fig.tight_layout()
-plt.show()
 full_final, _ = evaluate(full_net, X_train.tolist(), y_train.tolist(), "bce")
 mini_final, _ = evaluate(mini_net, X_train.tolist(), y_train.tolist(), "bce")
-print(f"steps: mini-batch {len(mini_losses)}, full batch {len(full_losses)}")
-print(f"loss on all 100 training points after 20 epochs: mini-batch {mini_final:.4f},",
-      f"full batch {full_final:.4f}")
+with folded_answer():
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    ax.plot(mini_epochs, mini_losses, linewidth=1, label="mini-batch of 10 (loss of each batch)")
+    ax.plot(full_epochs, full_losses, marker="o", markersize=3, label="full batch of 100")
+    ax.set_xlabel("epoch (passes over the training data)")
+    ax.set_ylabel("training loss (BCE)")
+    ax.set_yscale("log")
+    ax.legend()
+    fig.tight_layout()
+    plt.show()
+    print(f"steps: mini-batch {len(mini_losses)}, full batch {len(full_losses)}")
+    print(f"loss on all 100 training points after 20 epochs: mini-batch {mini_final:.4f},",
+          f"full batch {full_final:.4f}")
 assert len(mini_losses) == 10 * len(full_losses) == 200, "mini-batches of 10 should take 10 steps per epoch"
 assert mini_final < full_final, "with ten times more steps the mini-batch run should get further"
 
 # %% [markdown]
+# <details><summary><b>The answer, explained</b> (click to open after you have predicted)</summary>
+#
 # With the same number of passes over the data, the mini-batch run took ten times as many steps and got
 # much further (compare the losses on the whole training set printed under the plot); its curve is jagged
 # because each point is the loss of a different batch of 10. That is the trade the notes describe: a
 # less accurate direction per step, far more steps for the same work.
 #
+# </details>
+
+# %% [markdown]
 # ## The gradient with respect to the inputs
 #
 # `backward()` fills in `.grad` for every `Value` in the graph, the inputs included. For the trained
@@ -381,9 +415,10 @@ def boundary_points(count: int = 5) -> list[list[float]]:
     return found
 
 
-def draw_input_gradients(points: list[list[float]], gradients: np.ndarray, yours: list[float],
-                         your_gradient: np.ndarray) -> None:
-    """The current model's boundary, the training points, and the direction of ds/dx at each point."""
+def draw_input_gradients(yours: list[float], your_gradient: np.ndarray, points: list[list[float]] = (),
+                         gradients: np.ndarray = ()) -> None:
+    """The current model's boundary, the training points, and the direction of ds/dx at your point
+    (and at the given points on the boundary)."""
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     ax.contourf(xs, ys, 1 / (1 + np.exp(-current_scores)), levels=np.linspace(0, 1, 11), cmap="RdBu_r",
                 alpha=0.5)
@@ -391,23 +426,22 @@ def draw_input_gradients(points: list[list[float]], gradients: np.ndarray, yours
     for label, color in ((0, "tab:blue"), (1, "tab:red")):
         ax.scatter(*X_train[y_train == label].T, c=color, edgecolors="black", s=18,
                    label=f"class {label} (train)")
-    arrows = np.array([g / np.linalg.norm(g) for g in gradients])
-    pts = np.array(points)
-    ax.quiver(pts[:, 0], pts[:, 1], arrows[:, 0], arrows[:, 1], color="black", angles="xy",
-              scale_units="xy", scale=2.5, width=0.006, label="direction of ds/dx on the boundary")
+    if len(points):
+        arrows = np.array([g / np.linalg.norm(g) for g in gradients])
+        pts = np.array(points)
+        ax.quiver(pts[:, 0], pts[:, 1], arrows[:, 0], arrows[:, 1], color="black", angles="xy",
+                  scale_units="xy", scale=2.5, width=0.006, label="direction of ds/dx on the boundary")
     ax.plot(*yours, "o", color="tab:green", markeredgecolor="black", markersize=7)
     if np.linalg.norm(your_gradient) > 0:
         unit = your_gradient / np.linalg.norm(your_gradient)
         ax.quiver(*yours, *unit, color="tab:green", angles="xy", scale_units="xy", scale=2.5, width=0.008,
                   label="direction of ds/dx at your point")
     ax.set_aspect("equal")  # so that right angles look like right angles
-    ax.set_title(f"the model after {len(history) + len(continued)} epochs, with input gradients")
+    ax.set_title(f"the model after {len(history)} epochs, with input gradients")
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     plt.show()
 
-
-current_scores = scores_on_grid(model, xs, ys)  # the model as it is now, after all its epochs
 
 # %% [markdown]
 # ### Your turn · Playground
@@ -415,10 +449,10 @@ current_scores = scores_on_grid(model, xs, ys)  # the model as it is now, after 
 # Pick a point and run. The cell compares the engine's input gradient with finite differences of the
 # score, checks that a small step $\varepsilon$ along the gradient raises the score by
 # $\approx \varepsilon \lVert \nabla_x s \rVert$ and that a step at right angles to it (along the contour)
-# changes the score by almost nothing. It then draws the direction of $\nabla_x s$ at your point (green)
-# and at a few points on the decision boundary (black), over the boundary of the model as it is now,
-# after all 100 epochs. **Predict**: at a point where the score is about 0, does $\nabla_x s$ point
-# toward the class 0 side of the boundary or toward the class 1 side?
+# changes the score by almost nothing. It then draws the direction of $\nabla_x s$ at your point (the
+# green arrow) over the decision boundary of the model trained for 80 epochs (the one drawn above).
+# **Predict**: at a point where the score is about 0, does $\nabla_x s$ point toward the class 0 side of
+# the boundary or toward the class 1 side? Then try a point close to the black line.
 
 # %%
 point = [0.5, 0.25]  # change me
@@ -445,6 +479,15 @@ else:
     assert abs(across - eps * norm) < 1e-2 * eps * norm + 1e-9, "the step along the gradient" + kink
     assert abs(along) < 1e-2 * eps * norm + 1e-9, "the step along the contour changed the score" + kink
 
+current_scores = scores_on_grid(model, xs, ys)  # the model as it is now (80 epochs)
+draw_input_gradients(point, g_x)
+
+# %% [markdown]
+# Answer (folded: click to open after you have predicted)
+
+# %% jupyter={"source_hidden": true}
+# The answer (open it after you have predicted): ds/dx at five points on the boundary, plot folded below.
+current_scores = scores_on_grid(model, xs, ys)  # the model as it is now (80 epochs)
 on_boundary = boundary_points()
 boundary_gradients = np.array([input_gradient(p)[1] for p in on_boundary])
 for p, gb in zip(on_boundary, boundary_gradients):
@@ -452,13 +495,18 @@ for p, gb in zip(on_boundary, boundary_gradients):
     assert abs(s_at(p)) < 1e-6, "the bisection should end on the boundary"
     assert s_at(list(np.array(p) + step)) > 0 > s_at(list(np.array(p) - step)), \
         "a small step along ds/dx from the boundary should reach the class 1 side"
-draw_input_gradients(on_boundary, boundary_gradients, point, g_x)
+with folded_answer():
+    draw_input_gradients(point, g_x, on_boundary, boundary_gradients)
 
 # %% [markdown]
+# <details><summary><b>The answer, explained</b> (click to open after you have predicted)</summary>
+#
 # Every black arrow points into the class 1 side (red): $\nabla_x s$ is the direction in which the score
 # grows, and $s > 0$ means class 1. The arrows also stand at right angles to the black line, as they
 # must on the contour $s = 0$. (The cell checks both: a small step along the arrow from a boundary point
 # gives $s > 0$, a step the other way $s < 0$.)
+#
+# </details>
 
 
 # %% [markdown]
@@ -474,15 +522,21 @@ draw_input_gradients(on_boundary, boundary_gradients, point, g_x)
 text = path.read_text()
 document = json.loads(text)
 print("top-level keys:", sorted(document))
-print("architecture:  ", document["payload"]["architecture"])
-print("optimizer:     ", document["payload"]["optimizer"]["type"], "after",
-      document["payload"]["optimizer"]["state"]["step"], "steps")
+print("architecture:")
+for key, value in document["payload"]["architecture"].items():
+    print(f"  {key}: {value}")
+optimizer_state = document["payload"]["optimizer"]
+print("optimizer:", optimizer_state["type"], "after", optimizer_state["state"]["step"], "steps")
+
+# The damaged files go to a temporary folder of their own: the checkpoint above stays as it is.
+damaged_dir = tempfile.TemporaryDirectory()
+damaged = Path(damaged_dir.name) / "moons.json"
 
 name = "layers.0.neurons.0.w.0"
 value = document["payload"]["parameters"][name]
-path.write_text(text.replace(f'"{name}": {value!r}', f'"{name}": {value + 1.0!r}', 1))
+damaged.write_text(text.replace(f'"{name}": {value!r}', f'"{name}": {value + 1.0!r}', 1))
 try:
-    load(path)
+    load(damaged)
 except ValueError as exc:
     message = str(exc).split(": ", 1)[1]  # drop the (temporary) file path in front
     print("ValueError:", message)
@@ -490,14 +544,14 @@ else:
     raise AssertionError("a modified checkpoint must not load")
 assert "checksum" in message, "the error should name the checksum"
 
-path.write_text(text[: len(text) // 2])  # truncated
+damaged.write_text(text[: len(text) // 2])  # truncated
 try:
-    load(path)
+    load(damaged)
 except ValueError as exc:
     print("ValueError:", str(exc).split(": ", 1)[1].split(":")[0])
 else:
     raise AssertionError("a truncated checkpoint must not load")
-workdir.cleanup()
+damaged_dir.cleanup()
 
 # %% [markdown]
 # ## Summary

@@ -13,6 +13,8 @@
 #   and try Newton's method on your own polynomial (and see when it fails to converge).
 
 # %%
+import itertools
+import textwrap
 import time
 
 import matplotlib.pyplot as plt
@@ -53,7 +55,7 @@ try:
     caught = False
 except GradcheckError as error:
     caught = True
-    print(error)
+    print(textwrap.fill(str(error), width=90))  # the message, on lines short enough for the page
 assert caught
 
 # %% [markdown]
@@ -132,14 +134,16 @@ assert abs(path[-1] - path[-2]) < 1e-12
 # Newton step, for your numbers. It stops when $g'(x)$ is zero up to rounding (then it has found a
 # stationary point, and the sign of $g''$ says which kind), or when Newton cannot go on. **Predict**:
 # starting from $x_0 = 0.1$ with the default coefficients, does Newton find a minimum or a maximum of $g$?
+# Then set `x_start = 0.1` and run (the cell starts at $x_0 = 2$).
 #
 # Newton does not always get there: where $g''(x) = 0$ its step is undefined, a start near such a point
 # throws it far away, and some polynomials have no stationary point at all. Try
 # $(c_4, c_2, c_1) = (0, 0, 1)$, or the start 0.70710678 with the default coefficients (right next to a
-# point where $g'' = 0$).
+# point where $g'' = 0$). A start far away, such as $10^6$, takes many steps, and a start beyond about
+# $10^{77}$ is too large for floats: $x^4$ would exceed the largest float, about $1.8 \cdot 10^{308}$.
 
 # %%
-c4, c2, c1, x_start = 1.0, -3.0, 1.0, 0.1  # change me
+c4, c2, c1, x_start = 1.0, -3.0, 1.0, 2.0  # change me
 max_steps = 30
 
 
@@ -156,24 +160,34 @@ def derivatives(x: float) -> tuple[float, float, float]:
     return d1.data, d2.data, size
 
 
-x_k, converged, steps = float(x_start), False, 0
-while True:
-    d1, d2, size = derivatives(x_k)
-    if abs(d1) <= 1e-12 * max(1.0, size):  # zero, up to rounding in the terms of g'(x)
-        converged = True
-        break
-    if steps == max_steps:
-        print(f"did not converge in {max_steps} steps (x = {x_k:.6g}, g'(x) = {d1:.3g})")
-        break
-    if d2 == 0:
-        print(f"g''(x) = 0 at x = {x_k:.6g}: Newton's step is undefined here, so it stops "
-              f"(g'(x) = {d1:.3g}); try another start")
-        break
-    x_next = x_k - d1 / d2
-    if abs(x_next) > 1e30:
-        print(f"diverged: step {steps + 1} would go to x = {x_next:.3g}; try another start")
-        break
-    x_k, steps = x_next, steps + 1
+converged, steps, step_sizes = False, 0, []  # step_sizes: |x_(k+1) - x_k| of every step taken
+try:
+    x_k = float(x_start)  # ints are fine too
+    while True:
+        d1, d2, size = derivatives(x_k)
+        if abs(d1) <= 1e-12 * max(1.0, size):  # zero, up to rounding in the terms of g'(x)
+            converged = True
+            break
+        if steps == max_steps:
+            last = step_sizes[-5:]  # still converging if each of these is smaller than the one before
+            if len(last) == 5 and all(b < a for a, b in itertools.pairwise(last)):
+                print(f"still converging after {max_steps} steps (x = {x_k:.6g}, last step {last[-1]:.3g}):",
+                      "raise max_steps")
+            else:
+                print(f"did not converge in {max_steps} steps (x = {x_k:.6g}, g'(x) = {d1:.3g})")
+            break
+        if d2 == 0:
+            print(f"g''(x) = 0 at x = {x_k:.6g}: Newton's step is undefined here, so it stops "
+                  f"(g'(x) = {d1:.3g}); try another start")
+            break
+        x_next = x_k - d1 / d2
+        if abs(x_next) > max(1e30, abs(x_k)):  # far out, and moving further out
+            print(f"diverged: step {steps + 1} would go to x = {x_next:.3g}; try another start")
+            break
+        step_sizes.append(abs(x_next - x_k))
+        x_k, steps = x_next, steps + 1
+except OverflowError:  # a float above about 1.8e308 cannot be stored
+    print("the start is too large for floats (x**4 overflows); try a smaller start")
 
 if converged:
     kind = "a minimum" if d2 > 0 else "a maximum" if d2 < 0 else "undecided (g''(x) = 0: look further)"
@@ -221,8 +235,9 @@ xs, outs = inputs_and_outputs(5, 2)
 forward_J, jvp_calls = jacobian_by_forward_mode(xs, outs)
 reverse_J, grad_calls = jacobian_by_reverse_mode(xs, outs)
 forward_passes = jvp_calls // len(outs)
-print(f"5 inputs, 2 outputs: forward mode {jvp_calls} jvp calls = {forward_passes} forward passes, "
-      f"reverse mode {grad_calls} grad calls = {grad_calls} reverse passes")
+print("5 inputs, 2 outputs:")
+print(f"  forward mode: {jvp_calls} jvp calls = {forward_passes} forward passes")
+print(f"  reverse mode: {grad_calls} grad calls = {grad_calls} reverse passes")
 assert (forward_passes, grad_calls) == (len(xs), len(outs)), "n forward passes, m reverse passes"
 assert all(abs(a - b) < 1e-12 for ra, rb in zip(forward_J, reverse_J) for a, b in zip(ra, rb)), \
     "forward and reverse mode should give the same Jacobian"
