@@ -1,5 +1,5 @@
 """The notebooks as a learner first sees them: opened in a real JupyterLab,
-straight from a clone, before running anything.
+straight from a clone, before running anything (and, in one test, after Run All).
 
 A fresh clone's notebooks are *untrusted* (no signature in the user's
 Jupyter data folder), and JupyterLab then refuses to render stored SVG: it
@@ -268,4 +268,40 @@ def test_a_trusted_notebook_shows_its_graphs_as_svg_within_the_output_area(
                 )
                 svgs += 1
     assert svgs >= 2
+    page.screenshot(path=str(base / f"{name}.png"))
+
+
+def test_run_all_keeps_the_answers_folded(lab: tuple[str, Path], page: Page) -> None:
+    """A learner starts with Run All. JupyterLab then reopens folded outputs and folded markdown,
+    so an answer lives in a closed <details> block (micrograd.exercises.show_answer and
+    folded_answer, or <details> in markdown): after Run All every one is still closed, and the
+    folded code cells are still folded."""
+    url, base = lab
+    name = "run_all_03"  # a copy, so the untrusted notebooks the other tests open are left alone
+    shutil.copy2(NOTEBOOK_DIR / "03_two_layer_softmax.ipynb", base / "notebooks" / f"{name}.ipynb")
+    cells = nbformat.read(NOTEBOOK_DIR / "03_two_layer_softmax.ipynb", as_version=4).cells
+    hidden = [bool(c.metadata.get("jupyter", {}).get("source_hidden")) for c in cells]
+    assert any(hidden), "03 has folded answer cells"
+    page.goto(f"{url}/lab/tree/{name}.ipynb?reset")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=RENDER_TIMEOUT_MS)
+    page.wait_for_function("() => document.body.innerText.includes('Idle')", timeout=RENDER_TIMEOUT_MS)
+    page.click("text=Run")
+    page.click("text=Run All Cells")
+    # Every code cell has run: an execution count in its prompt (a folded cell shows no prompt).
+    shown_code = sum(c.cell_type == "code" and not h for c, h in zip(cells, hidden, strict=True))
+    page.wait_for_function(
+        f"""() => {{
+          const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
+          const counted = prompts.filter(p => /\\[\\d+\\]/.test(p.textContent)).length;
+          return counted === {shown_code} && document.body.innerText.includes('Idle');
+        }}""",
+        timeout=120_000,
+    )
+    details = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.jp-Notebook details')).map(d => d.open)"
+    )
+    assert details and not any(details), f"an answer opened on Run All: {details}"
+    assert page.evaluate(READ_FOLDED) == hidden
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.first.inner_text()
     page.screenshot(path=str(base / f"{name}.png"))
