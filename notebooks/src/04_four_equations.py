@@ -218,12 +218,19 @@ assert not check_output_error(lambda z, y: [1 / (1 + math.exp(-zj)) - yj for zj,
 # $\partial C/\partial z = \delta$: the engine never uses the four equations, yet stores their answers.
 
 # %%
-model = MLP(4, [3, 3, 2], activation="sigmoid", final_activation="sigmoid", seed=0)
-for layer, w, b in zip(model.layers, weights, biases):
-    for j, neuron in enumerate(layer.neurons):
-        for k, wk in enumerate(neuron.w):
-            wk.data = float(w[j, k])
-        neuron.b.data = float(b[j])
+def mlp_with(weights: list[np.ndarray], biases: list[np.ndarray]) -> MLP:
+    """A sigmoid MLP whose layer l, neuron j has the weights weights[l][j] and the bias biases[l][j]."""
+    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    net = MLP(sizes[0], sizes[1:], activation="sigmoid", final_activation="sigmoid", seed=0)
+    for layer, w, b in zip(net.layers, weights, biases):
+        for j, neuron in enumerate(layer.neurons):
+            for k, wk in enumerate(neuron.w):
+                wk.data = float(w[j, k])
+            neuron.b.data = float(b[j])
+    return net
+
+
+model = mlp_with(weights, biases)  # the same numbers as the numpy version above
 
 h = [Value(float(v)) for v in x]
 z_nodes = []  # z_nodes[l][j] is the Value holding z^l_j
@@ -483,12 +490,7 @@ y_play = None  # change me: None (drawn from the seed) or e.g. [1.0, 0.0]
 w_play, b_play, x_play, y_play = play_network(sizes_play, seed_play, scale, x_play, y_play)
 _, deltas_play, gb_play, gw_play = backprop(w_play, b_play, x_play, y_play)
 
-net = MLP(sizes_play[0], sizes_play[1:], activation="sigmoid", final_activation="sigmoid", seed=0)
-for layer, w, b in zip(net.layers, w_play, b_play):
-    for j, neuron in enumerate(layer.neurons):
-        for k, wk in enumerate(neuron.w):
-            wk.data = float(w[j, k])
-        neuron.b.data = float(b[j])
+net = mlp_with(w_play, b_play)
 h = [Value(float(v)) for v in x_play]
 z_play = []
 for layer in net.layers:
