@@ -108,8 +108,8 @@ assert len(steps) == 10
 assert ex.m1.grad == 0.0 and ex.m2.grad == 0.0  # recording the steps did not touch the graph
 
 # %% [markdown]
-# **Reading the rows.** Rows 6-9 are the chain rule of the section above. The first five handle the
-# loss $L = v_9 \cdot (\hat y - y)^2$, written with the generated names:
+# **Reading the rows.** Rows 6-9 are the chain rule of the section above. Row 0 and rows 1-5 before
+# them handle the loss $L = v_9 \cdot (\hat y - y)^2$, written with the generated names:
 #
 # * row 0 is the seed, $\partial L/\partial L = 1$;
 # * rows 1 and 2 are the product $v_9 \cdot (\hat y-y)^2$, where `v9` is the constant $\tfrac12$: each

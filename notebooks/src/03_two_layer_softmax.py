@@ -9,7 +9,8 @@
 # * why the softmax + cross-entropy pair has the famously simple gradient $\hat y - y$;
 # * how the matrix formulas relate to what a *scalar* autograd engine does: we compute every gradient
 #   both ways and compare them entry by entry;
-# * and, by doing it: write the gradient at the logits yourself, and change the input in a
+# * and, by doing it: write the gradient at the logits (the raw class scores before the softmax)
+#   yourself, and change the input in a
 #   playground that checks the matrix formulas against the engine for your numbers.
 #
 # Biases are left out to keep the matrices small (as in the source notes); a bias would simply receive

@@ -341,7 +341,7 @@ def my_bce_grad(y_hat: float, y: float) -> float | None:
 check_bce_grad(my_bce_grad)
 
 # %% [markdown]
-# Answer (folded: click to open after you have predicted)
+# The checker's own test (folded: it holds part of the derivation; click to open after you have tried)
 
 # %% jupyter={"source_hidden": true}
 # The checker's own test (open it after you have tried: it holds part of the derivation).
@@ -397,9 +397,6 @@ print(f"squared error: hand {hand_mse:.6g}, micrograd {z_sq.grad:.6g}")
 assert abs(z_v.grad - hand_bce) < 1e-9, "micrograd's BCE gradient differs from y_hat - y"
 assert abs(z_t.grad.item() - hand_bce) < 1e-9, "PyTorch's BCE gradient differs from y_hat - y"
 assert abs(z_sq.grad - hand_mse) < 1e-12, "micrograd's squared-error gradient differs from the hand formula"
-
-# %% [markdown]
-# Answer (folded: click to open after you have predicted)
 
 # %% [markdown]
 # <details><summary><b>The answer, explained</b> (click to open after you have predicted)</summary>

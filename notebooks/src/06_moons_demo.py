@@ -34,7 +34,7 @@ from micrograd.data import make_moons, train_test_split
 from micrograd.engine import Value, no_grad
 from micrograd.exercises import folded_answer
 from micrograd.nn import MLP
-from micrograd.optim import Adam
+from micrograd.optim import SGD, Adam
 from micrograd.train import evaluate, fit
 
 # %% [markdown]
@@ -316,8 +316,8 @@ assert np.median(step_kept[has_grad]) < 0.2 * 0.05, "the resumed Adam's steps sh
 # the average of the per-example gradients. Full-batch training computes that average exactly, once per
 # epoch. *Mini-batch* stochastic gradient descent estimates it from a small random batch (here 10 of
 # the 100 points) and takes a step after every batch: ten cheaper, noisier steps per epoch. Both runs
-# below start from the same weights (`seed=1`) and use the same Adam with learning rate 0.05 as above,
-# so the batch size is the only difference. **Predict**: after 20 epochs, which run has the lower
+# below start from the same weights (`seed=1`) and use plain SGD (no momentum) with the same learning
+# rate, 0.5, so the batch size is the only difference. **Predict**: after 20 epochs, which run has the lower
 # training loss, and which curve is smoother?
 
 # %% [markdown]
@@ -327,7 +327,7 @@ assert np.median(step_kept[has_grad]) < 0.2 * 0.05, "the resumed Adam's steps sh
 # The answer (open it after you have predicted): both runs, with their plot folded below.
 def train_curve(batch_size: int | None) -> tuple[MLP, list[float], list[float]]:
     net = MLP(2, [8, 8, 1], seed=1)
-    records = fit(net, (X_train, y_train), "bce", Adam(net.parameters(), lr=0.05), epochs=20,
+    records = fit(net, (X_train, y_train), "bce", SGD(net.parameters(), lr=0.5), epochs=20,
                   batch_size=batch_size, progress=False, seed=0)
     epochs = [r["step"] * (batch_size or len(X_train)) / len(X_train) for r in records]
     return net, epochs, [r["loss"] for r in records]
