@@ -12,6 +12,7 @@ words, a page that steps through backward(), and training plots.
 ``network_picture``     ``draw_network(sizes)``: a network as columns of units (matplotlib)
 ``jupyter``             Values and graphs display as SVG and PNG in Jupyter; ``graph_picture(...)``
 ``inline``              ``show_stepper(root)``: the stepper inside a notebook
+``svg``                 reading and resizing the SVG text ``dot`` writes
 ======================  ==============================================================
 
 Importing this package imports graphviz (not numpy or matplotlib: the plots

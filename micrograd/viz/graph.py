@@ -25,7 +25,6 @@ more than ``max_nodes`` boxes raise ``ValueError`` instead of keeping
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +37,7 @@ from micrograd.viz.checks import check_positive, check_precision
 from micrograd.viz.collapse import collapse_neurons, find_neurons, ways_to_shrink
 from micrograd.viz.formula import operands_are_ordered
 from micrograd.viz.names import format_number, node_names
+from micrograd.viz.svg import shrink_to_fit
 
 __all__ = ["DEFAULT_MAX_NODES", "INSTALL_HINT", "GraphvizNotFoundError", "Highlight", "check_size"]
 __all__ += ["draw_dot", "edge_id", "op_id", "operands_are_ordered", "render_svg", "save_svg"]
@@ -266,8 +266,6 @@ def _install_friendly_errors(dot: Any) -> None:
         setattr(dot, method, _friendly(getattr(dot, method)))
 
 
-# The size graphviz gives the picture, in points, on its <svg> element.
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 _PICTURE_FORMATS = ("png", "pdf", "jpg", "jpeg", "gif", "webp", "bmp", "ps", "eps", "tif", "tiff")
 
 
@@ -277,12 +275,6 @@ def render_svg(root: Value, *, fit_width: bool = True, **kwargs: Any) -> str:
     (:func:`shrink_to_fit`)."""
     svg: str = draw_dot(root, format="svg", **kwargs).pipe(format="svg", encoding="utf-8")
     return shrink_to_fit(svg) if fit_width else svg
-
-
-def shrink_to_fit(svg: str) -> str:
-    """``svg`` (as ``dot`` writes it) allowed to shrink to the width of its window or container
-    (``max-width: 100%; height: auto``), proportions kept, never to grow beyond its own size."""
-    return _SVG_SIZE.sub(r'\g<0> style="max-width: 100%; height: auto"', svg, count=1)
 
 
 def save_svg(root: Value, path: str | os.PathLike[str], **kwargs: Any) -> Path:

@@ -22,7 +22,6 @@ rebuilt notebook is byte-identical.
 from __future__ import annotations
 
 import base64
-import re
 import sys
 import warnings
 from typing import Any
@@ -30,7 +29,8 @@ from typing import Any
 import graphviz
 
 from micrograd.engine import Value
-from micrograd.viz.graph import INSTALL_HINT, GraphvizNotFoundError, draw_dot, shrink_to_fit
+from micrograd.viz.graph import INSTALL_HINT, GraphvizNotFoundError, draw_dot
+from micrograd.viz.svg import narrowed, shrink_to_fit, size_pt
 
 __all__ = ["GraphPicture", "graph_picture", "register_ipython_display", "value_png", "value_svg"]
 
@@ -40,8 +40,6 @@ MAX_PNG_SIDE = 4096  # px; a larger graph is rendered at a lower dpi (its text i
 # output area). So a wider graph's SVG is given this width (its height in proportion), about the
 # output area of a laptop window with the file browser open; the PNG keeps its full size.
 MAX_SVG_WIDTH_PT = 600
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
-_VIEWBOX = re.compile(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"')
 
 
 def _pipe(graph: Any, fmt: str) -> bytes:
@@ -62,9 +60,8 @@ class GraphPicture:
     def __init__(self, graph: graphviz.Digraph | graphviz.Graph, *, dpi: float = DEFAULT_DPI) -> None:
         if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 1 <= dpi <= 600:
             raise ValueError(f"dpi must be a number from 1 to 600, got {dpi!r}")
-        self.svg: str = _narrowed(shrink_to_fit(_pipe(graph, "svg").decode("utf-8")))
-        match = _VIEWBOX.search(self.svg)
-        width_pt, height_pt = (float(match.group(1)), float(match.group(2))) if match else (0.0, 0.0)
+        self.svg: str = narrowed(shrink_to_fit(_pipe(graph, "svg").decode("utf-8")), MAX_SVG_WIDTH_PT)
+        width_pt, height_pt = size_pt(self.svg) or (0.0, 0.0)
         self.dpi: float = min(float(dpi), MAX_PNG_SIDE * 72 / max(width_pt, height_pt, 1.0))
         # A copy, so the caller's graph keeps its attributes (dpi would also rescale its SVG).
         png_graph = graph.copy()
@@ -86,15 +83,6 @@ class GraphPicture:
             "text/plain": repr(self),
         }
         return data, {}
-
-
-def _narrowed(svg: str) -> str:
-    """``svg`` at most :data:`MAX_SVG_WIDTH_PT` wide, scaled by its viewBox (proportions kept)."""
-    match = _SVG_SIZE.search(svg)
-    if match is None or float(match.group(1)) <= MAX_SVG_WIDTH_PT:
-        return svg
-    height = float(match.group(2)) * MAX_SVG_WIDTH_PT / float(match.group(1))
-    return _SVG_SIZE.sub(f'<svg width="{MAX_SVG_WIDTH_PT}pt" height="{height:.2f}pt"', svg, count=1)
 
 
 def graph_picture(

@@ -35,6 +35,7 @@ from micrograd.viz.explain import explain
 from micrograd.viz.graph import DEFAULT_MAX_NODES, check_size, draw_dot, edge_id, op_id
 from micrograd.viz.names import derivative_text, format_number, grad_text
 from micrograd.viz.steps import BackwardTrace, backward_steps
+from micrograd.viz.svg import size_pt
 
 __all__ = ["PAGE_ID", "build_stepper_html", "compact_dot", "layout_svg", "stepper_data", "stepper_fragment"]
 __all__ += ["stepper_style", "widest_grads", "write_stepper"]
@@ -111,9 +112,7 @@ def layout_svg(root: Value, rankdir: str, uid: str, **draw_kwargs: Any) -> tuple
     svg: str = compact_dot(root, rankdir, **draw_kwargs).pipe(format="svg", encoding="utf-8")
     svg = svg[svg.index("<svg") :]  # inline SVG needs no XML prolog or doctype
     svg = _TITLE.sub("", _COMMENT.sub("", svg)).replace(' id="', f' id="{uid}-')
-    box = re.search(r'viewBox="([-\d. ]+)"', svg)
-    size = [float(v) for v in box.group(1).split()[2:]] if box else [1.0, 1.0]
-    return svg, size
+    return svg, list(size_pt(svg) or (1.0, 1.0))
 
 
 def _operand(text: str, value: float) -> str:

@@ -22,8 +22,8 @@ import pytest
 from micrograd.engine import Value
 from micrograd.examples import worked_example
 from micrograd.viz import GraphvizNotFoundError, draw_dot, jupyter
-from micrograd.viz.graph import shrink_to_fit
 from micrograd.viz.jupyter import GraphPicture, graph_picture, value_png
+from micrograd.viz.svg import shrink_to_fit
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
