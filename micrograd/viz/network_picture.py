@@ -255,9 +255,9 @@ def _draw_units(
 
 def _new_axes(width: float, height: float) -> Axes:
     """Axes on a new ``Figure`` of ``width`` x ``height`` inches on the Agg canvas (no pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from micrograd.viz.plots import new_figure  # here, not at the top: plots loads numpy
 
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig.add_subplot()
+    fig = new_figure(width, height)
+    fig.set_layout_engine("constrained")
+    axes: Axes = fig.add_subplot()
+    return axes
