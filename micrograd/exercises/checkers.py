@@ -7,6 +7,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 
+from micrograd.elementwise import sigmoid
 from micrograd.engine import Op, Value
 from micrograd.examples import worked_example
 from micrograd.exercises.verdict import Vector, Verdict, as_number, call, compare, compare_number, unanswered
@@ -15,10 +16,6 @@ from micrograd.finite_differences import GradcheckError, gradcheck
 __all__ = ["check_bce_grad", "check_largest_live_lr", "check_logit_grad", "check_neuron_grad"]
 __all__ += ["check_output_error", "check_parameter_count", "check_partials", "engine_bce_grad"]
 __all__ += ["engine_logit_grad", "engine_neuron_grad", "engine_output_error", "relu_alive_after_step"]
-
-
-def _sigmoid(t: float) -> float:
-    return 1.0 / (1.0 + math.exp(-t))
 
 
 # ---- 01: the learning rate at which the ReLU first dies ------------------------------------------
@@ -95,7 +92,7 @@ def check_neuron_grad(fn: Callable[[Vector, Vector], Vector] | None) -> Verdict:
         got, failed = call(fn, (list(w), list(x)), case)
         if failed is not None:
             return failed
-        a = _sigmoid(sum(wi * xi for wi, xi in zip(w, x)))
+        a = sigmoid(sum(wi * xi for wi, xi in zip(w, x)))
         slips = [
             ("sigma'(z) without the factor x_i", [a * (1 - a)] * len(x)),
             ("sigma(z) * x_i: the sigmoid instead of its derivative", [a * xi for xi in x]),
@@ -165,7 +162,7 @@ def check_bce_grad(fn: Callable[[float, float], float] | None) -> Verdict:
         return missing
     assert fn is not None
     for z, y in ((0.3, 1.0), (-2.0, 1.0), (1.5, 0.0), (0.0, 0.0)):
-        y_hat = _sigmoid(z)
+        y_hat = sigmoid(z)
         case = f"y_hat={y_hat:.4f}, y={y}"
         got, failed = call(fn, (y_hat, y), case)
         if failed is not None:
@@ -207,7 +204,7 @@ def check_output_error(fn: Callable[[Vector, Vector], Vector] | None) -> Verdict
         if failed is not None:
             return failed
         want = engine_output_error(z, y)
-        a = [_sigmoid(v) for v in z]
+        a = [sigmoid(v) for v in z]
         slips = [
             ("a - y: the factor sigma'(z) is missing", [ai - yi for ai, yi in zip(a, y)]),
             ("twice the answer: the source notes' cost has no 1/2, ours has", [2 * d for d in want]),

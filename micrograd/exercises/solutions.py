@@ -10,16 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from micrograd.elementwise import sigmoid
+
 __all__ = ["SOLUTIONS"]
-
-
-def _sigmoid(t: float) -> float:
-    return 1.0 / (1.0 + math.exp(-t))
 
 
 def neuron_grad(w: Sequence[float], x: Sequence[float]) -> list[float]:
     """da/dw_i = sigma'(z) x_i = a (1 - a) x_i, with z = w . x."""
-    a = _sigmoid(sum(wi * xi for wi, xi in zip(w, x)))
+    a = sigmoid(sum(wi * xi for wi, xi in zip(w, x)))
     return [a * (1 - a) * xi for xi in x]
 
 
@@ -37,12 +35,12 @@ def bce_grad(y_hat: float, y: float) -> float:
 
 def output_error(z: Sequence[float], y: Sequence[float]) -> list[float]:
     """BP1: delta^L_j = (a_j - y_j) sigma'(z_j), with a = sigma(z)."""
-    return [(_sigmoid(zi) - yi) * _sigmoid(zi) * (1 - _sigmoid(zi)) for zi, yi in zip(z, y)]
+    return [(sigmoid(zi) - yi) * sigmoid(zi) * (1 - sigmoid(zi)) for zi, yi in zip(z, y)]
 
 
 def softplus_partials(a: float, out: float) -> tuple[float]:
     """d softplus(a)/da = e^a / (1 + e^a) = sigma(a)."""
-    return (_sigmoid(a),)
+    return (sigmoid(a),)
 
 
 SOLUTIONS: dict[str, object] = {
