@@ -20,7 +20,6 @@ w1[j,k] x_k`` the weighted sum and ``h1[j] = relu(z1[j])`` the neuron's output.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -142,11 +141,13 @@ def _caption(x: Sequence[float], label: int, loss: str, outputs: int) -> str:
 def _fitted_svg(dot: Any) -> str:
     """The SVG of ``dot``, scaled down to :data:`SCREEN_PT` if that keeps it at
     :data:`MIN_SCALE` or more (graphviz's ``size`` attribute scales the drawing)."""
+    from micrograd.viz.svg import declared_size_pt  # here, as the other viz imports: graphviz on use
+
     svg: str = dot.pipe(format="svg", encoding="utf-8")
-    match = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
-    if match is None:  # not graphviz's usual header: leave it as it is
+    size = declared_size_pt(svg)
+    if size is None:  # not graphviz's usual header: leave it as it is
         return svg
-    scale = min(SCREEN_PT[0] / float(match[1]), SCREEN_PT[1] / float(match[2]))
+    scale = min(SCREEN_PT[0] / size[0], SCREEN_PT[1] / size[1])
     if MIN_SCALE <= scale < 1:
         dot.graph_attr["size"] = f"{SCREEN_PT[0] / 72:g},{SCREEN_PT[1] / 72:g}"
         svg = dot.pipe(format="svg", encoding="utf-8")
